@@ -1,0 +1,75 @@
+"""FBP100: blocking calls in the body of an `async def`."""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterator
+
+from .. import catalog
+from ..context import FileContext
+from ..findings import Finding, at
+from ..names import walk_shallow
+
+SAFE_WRAPPERS = frozenset(
+    ("fastapi.concurrency.run_in_threadpool", "starlette.concurrency.run_in_threadpool",
+     "asyncio.to_thread", "asyncio.threads.to_thread", "anyio.to_thread.run_sync",
+     "asgiref.sync.sync_to_async", "asyncer.asyncify")
+)
+ASYNC_MARKERS = (ast.Await, ast.AsyncFor, ast.AsyncWith)
+
+
+def awaits_something(func: ast.AsyncFunctionDef) -> bool:
+    """Whether the body awaits (`await`, `async for`, `async with`, async comprehension)."""
+    for node in walk_shallow(func.body):
+        if isinstance(node, ASYNC_MARKERS):
+            return True
+        if isinstance(node, ast.comprehension) and node.is_async:
+            return True
+    return False
+
+
+def call_label(path: str) -> str:
+    """How a message names a resolved call: `time.sleep()`, `open()`."""
+    return (path[len("builtins."):] if path.startswith("builtins.") else path) + "()"
+
+
+def check(ctx: FileContext) -> Iterator[Finding]:
+    extra = frozenset(ctx.settings.extra_blocking_calls)
+    wrappers = SAFE_WRAPPERS | frozenset(ctx.settings.extra_safe_wrappers)
+    for func in ctx.surface.functions:
+        if isinstance(func, ast.AsyncFunctionDef):
+            yield from _check_function(ctx, func, extra, wrappers)
+
+
+def _check_function(ctx: FileContext, func: ast.AsyncFunctionDef, extra, wrappers):
+    scope = None
+    awaited: set[int] = set()
+    endpoint_like = ctx.surface.is_route_or_dependency(func)
+    to_def = None
+    for node in walk_shallow(func.body):
+        if isinstance(node, ast.Await):
+            awaited.add(id(node.value))
+            continue
+        if not isinstance(node, ast.Call) or id(node) in awaited:
+            continue
+        if isinstance(node.func, ast.Call):
+            # `sync_to_async(fn)(...)`: the wrapper runs `fn` off the loop.
+            if (ctx.names.resolve(node.func.func, scope) or "") in wrappers:
+                continue
+        if scope is None:
+            scope = ctx.scope(func)
+        path = ctx.names.call_path(node, scope)
+        if path is None:
+            continue
+        remedy = catalog.blocking_remedy(path, extra)
+        if remedy is None:
+            continue
+        if endpoint_like:
+            if to_def is None:
+                to_def = not awaits_something(func)
+            if to_def:
+                remedy = (f"declare `{func.name}` with `def` so FastAPI runs it in its "
+                          "threadpool")
+        fix = "def" if endpoint_like and to_def else ("sleep" if path == "time.sleep" else None)
+        yield at(node, "FBP100", {"fix": fix, "function": func.name},
+                 call=call_label(path), function=func.name, remedy=remedy)

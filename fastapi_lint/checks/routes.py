@@ -1,0 +1,38 @@
+"""FBP300 and FBP301: routes that do not document their response."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..context import FileContext
+from ..findings import Finding, at
+from ..surface import ROUTE_CALLS
+
+_SUGGESTED_STATUS = {"POST": "HTTP_201_CREATED", "DELETE": "HTTP_204_NO_CONTENT"}
+
+
+def check(ctx: FileContext) -> Iterator[Finding]:
+    status_methods = frozenset(ctx.settings.status_code_methods)
+    for route in ctx.surface.routes:
+        if route.websocket or route.star_kwargs:
+            continue  # websockets have neither; `**kwargs` may supply both
+        methods, path = route.label()
+        keywords = route.keywords
+        if not _declares_response(route):
+            yield at(route.node, "FBP300", method=methods, path=path)
+        if route.methods is None or "status_code" in keywords:
+            continue
+        needing = [m for m in route.methods if m in status_methods]
+        if needing:
+            suggestion = _SUGGESTED_STATUS.get(needing[0], "HTTP_200_OK")
+            yield at(route.node, "FBP301", method=methods, path=path,
+                     suggestion=suggestion)
+
+
+def _declares_response(route) -> bool:
+    if "response_model" in route.keywords or "response_class" in route.keywords:
+        return True
+    if route.endpoint is None:
+        # An endpoint defined elsewhere: its annotation is unknown, so do not guess.
+        return route.kind in ROUTE_CALLS
+    return route.endpoint.returns is not None

@@ -1,0 +1,71 @@
+"""Finding and reading `[tool.fastapi-lint]` in `pyproject.toml`.
+
+Precedence, highest first: command-line flags (flake8's `--fastapi-*` or the
+`fastapi-lint` command's own), flake8's config files (`setup.cfg`, `tox.ini`, `.flake8`),
+`[tool.fastapi-lint]` in the nearest `pyproject.toml` above the linted file, defaults.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+from .options import ConfigError, Settings, build
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on older Pythons only
+    import tomli as tomllib
+
+SECTION = "fastapi-lint"
+
+
+@functools.lru_cache(maxsize=1024)
+def find_pyproject(directory: str) -> Optional[str]:
+    """The nearest `pyproject.toml` in `directory` or above it, or None."""
+    current = Path(directory)
+    for folder in (current, *current.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            return str(candidate)
+    return None
+
+
+def read_table(pyproject: str) -> dict[str, Any]:
+    """The raw `[tool.fastapi-lint]` table of one file; ConfigError if unreadable."""
+    try:
+        with open(pyproject, "rb") as handle:
+            document = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError([f"not valid TOML: {error}"], pyproject) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError([f"cannot be read: {error}"], pyproject) from None
+    table = document.get("tool", {}).get(SECTION, {})
+    if not isinstance(table, dict):
+        raise ConfigError([f"`tool.{SECTION}` must be a table"], pyproject)
+    return table
+
+
+@functools.lru_cache(maxsize=256)
+def _load(pyproject: str, stamp: tuple[int, int]) -> Settings:
+    return build(read_table(pyproject), source=pyproject)
+
+
+def load(pyproject: Optional[str]) -> Settings:
+    """Settings from one `pyproject.toml` (defaults for None); ConfigError if bad."""
+    if pyproject is None:
+        return Settings()
+    try:
+        stat = os.stat(pyproject)
+    except OSError as error:
+        raise ConfigError([f"cannot be read: {error}"], pyproject) from None
+    return _load(pyproject, (stat.st_mtime_ns, stat.st_size))
+
+
+def project_root_for(path: str) -> Optional[str]:
+    """The folder holding the nearest `pyproject.toml` above `path`, or None."""
+    pyproject = find_pyproject(os.path.dirname(os.path.abspath(path)))
+    return os.path.dirname(pyproject) if pyproject else None

@@ -1,0 +1,37 @@
+"""Run every check on one parsed file: the one engine both front ends call."""
+
+from __future__ import annotations
+
+import ast
+import logging
+from typing import Optional
+
+from .checks import CHECKS
+from .context import FileContext
+from .findings import Finding
+from .options import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def check_tree(tree: ast.Module, path: Optional[str], settings: Settings,
+               project_root: Optional[str] = None) -> list[Finding]:
+    """Every finding for one module, sorted by position.
+
+    A check that fails on odd input is logged and skipped: the other checks still run,
+    and the caller never sees a traceback.
+    """
+    try:
+        context = FileContext(tree, path, settings, project_root)
+    except Exception:  # noqa: BLE001 - never a traceback for the user
+        logger.exception("fastapi-lint: internal error reading %s", path)
+        return []
+    findings: list[Finding] = []
+    for check in CHECKS:
+        try:
+            findings.extend(check(context))
+        except Exception:  # noqa: BLE001 - one bad check must not stop the others
+            logger.exception("fastapi-lint: internal error in %s on %s",
+                             check.__module__, path)
+    findings.sort(key=Finding.sort_key)
+    return findings

@@ -1,0 +1,343 @@
+"""What an expression refers to: imports, aliases, simple bindings and annotations.
+
+An expression resolves to a *path*, a dotted string naming what it holds:
+`requests.get` for the function, `requests.Session()` for an instance made by calling
+`requests.Session`, `requests.Session().get` for that instance's method, `x[]` for an
+item of `x`. Bindings are simple and flow-insensitive within a scope: the latest
+assignment above the use wins, and anything the resolver cannot follow is unknown (None),
+which no check treats as a finding.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from typing import Iterator, Optional, Union
+
+FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
+_BUILTINS = frozenset(dir(builtins))
+_MAX_DEPTH = 40
+_UNKNOWN = None
+
+# A binding: (line, what it holds). What it holds is a resolved path (str), an
+# expression still to resolve (ast.expr, resolved lazily at its line), or None.
+Binding = tuple[int, Union[str, ast.expr, None]]
+
+
+def walk_shallow(nodes: list[ast.AST]) -> Iterator[ast.AST]:
+    """Every node under `nodes`, without entering nested function, lambda or class bodies.
+
+    Decorators, default values and base classes of nested definitions are evaluated in
+    the enclosing body, so they are visited. The walk is iterative: deep trees are fine.
+    """
+    stack = list(reversed(nodes))
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            children: list[ast.AST] = [*node.decorator_list, *_arg_defaults(node.args)]
+            if node.returns is not None:
+                children.append(node.returns)
+        elif isinstance(node, ast.Lambda):
+            children = list(_arg_defaults(node.args))
+        elif isinstance(node, ast.ClassDef):
+            children = [*node.decorator_list, *node.bases, *node.keywords]
+        else:
+            children = list(ast.iter_child_nodes(node))
+        stack.extend(reversed(children))
+
+
+def _arg_defaults(args: ast.arguments) -> Iterator[ast.expr]:
+    yield from args.defaults
+    yield from (d for d in args.kw_defaults if d is not None)
+
+
+def is_type_checking(test: ast.expr) -> bool:
+    """True for `TYPE_CHECKING` and `typing.TYPE_CHECKING` (any module prefix)."""
+    if isinstance(test, ast.Name):
+        return test.id == "TYPE_CHECKING"
+    return isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+
+
+def resolve_relative(level: int, module: Optional[str], package: Optional[str]) -> str:
+    """The absolute module of `from <level dots><module> import ...` in `package`."""
+    if level == 0:
+        return module or ""
+    if package is None:
+        return "." * level + (module or "")
+    parts = package.split(".") if package else []
+    if level - 1 > len(parts):
+        return "." * level + (module or "")
+    base = parts[: len(parts) - (level - 1)]
+    if module:
+        base.append(module)
+    return ".".join(base)
+
+
+def import_bindings(node: Union[ast.Import, ast.ImportFrom], package: Optional[str]):
+    """(local name, path) pairs an import statement binds."""
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            if alias.asname:
+                yield alias.asname, alias.name
+            else:
+                top = alias.name.split(".")[0]
+                yield top, top
+        return
+    base = resolve_relative(node.level, node.module, package)
+    for alias in node.names:
+        if alias.name == "*":
+            continue
+        target = f"{base}.{alias.name}" if base and not base.endswith(".") else base + alias.name
+        yield alias.asname or alias.name, target
+
+
+class Scope:
+    """The bindings of one function body (not of the functions nested in it)."""
+
+    def __init__(self, names: "Names", func: Optional[ast.AST], parent: Optional["Scope"]):
+        self.names = names
+        self.parent = parent
+        self.bindings: dict[str, list[Binding]] = {}
+        if func is None:
+            return
+        if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            self._bind_arguments(func)
+        body = func.body if isinstance(func.body, list) else [func.body]
+        self._collect(body)
+
+    def _bind(self, name: str, line: int, value: Union[str, ast.expr, None]) -> None:
+        self.bindings.setdefault(name, []).append((line, value))
+
+    def _bind_arguments(self, func) -> None:
+        args = func.args
+        every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+        for arg in every:
+            path = None
+            if getattr(arg, "annotation", None) is not None:
+                path = self.names.annotation_instance(arg.annotation, self.parent)
+            self._bind(arg.arg, 0, path)
+        for arg in (args.vararg, args.kwarg):
+            if arg is not None:
+                self._bind(arg.arg, 0, None)
+
+    def _collect(self, body: list[ast.AST]) -> None:
+        package = self.names.package
+        for node in walk_shallow(body):
+            if isinstance(node, ast.Assign):
+                value = node.value if len(node.targets) == 1 else None
+                for target in node.targets:
+                    self._bind_target(target, node.lineno, value)
+            elif isinstance(node, ast.AnnAssign):
+                if isinstance(node.target, ast.Name):
+                    held = self.names.annotation_instance(node.annotation, self)
+                    self._bind(node.target.id, node.lineno, held or node.value)
+            elif isinstance(node, (ast.With, ast.AsyncWith)):
+                for item in node.items:
+                    if item.optional_vars is not None:
+                        self._bind_target(item.optional_vars, node.lineno, item.context_expr)
+            elif isinstance(node, ast.NamedExpr):
+                self._bind_target(node.target, node.lineno, node.value)
+            elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+                line = getattr(node, "lineno", getattr(node.target, "lineno", 0))
+                self._bind_target(node.target, line, None)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                for local, path in import_bindings(node, package):
+                    self._bind(local, node.lineno, path)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                self._bind(node.name, node.lineno, f"<local>.{node.name}")
+            elif isinstance(node, ast.ExceptHandler) and node.name:
+                self._bind(node.name, node.lineno, None)
+            elif isinstance(node, (ast.Global, ast.Nonlocal)):
+                for name in node.names:
+                    self._bind(name, 0, "<global>")
+
+    def _bind_target(self, target: ast.AST, line: int, value) -> None:
+        if isinstance(target, ast.Name):
+            self._bind(target.id, line, value)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for element in target.elts:
+                self._bind_target(element, line, None)
+        elif isinstance(target, ast.Starred):
+            self._bind_target(target.value, line, None)
+
+    def lookup(self, name: str, line: int, depth: int) -> tuple[bool, Optional[str]]:
+        """(found, path) for `name` used at `line`; found is False when unbound here."""
+        bindings = self.bindings.get(name)
+        if bindings is None:
+            return False, None
+        best = None
+        for bound_line, value in bindings:
+            if bound_line < line or (bound_line == 0 and line == 0):
+                if best is None or bound_line >= best[0]:
+                    best = (bound_line, value)
+        if best is None:
+            return True, None
+        if best[1] == "<global>":
+            return False, None
+        return True, self.names.value_path(best[1], self.parent if best[0] == 0 else self,
+                                           best[0], depth)
+
+
+class Names:
+    """Name resolution for one module; build once per file and share across checks."""
+
+    def __init__(self, tree: ast.Module, module: Optional[str] = None,
+                 package: Optional[str] = None) -> None:
+        self.tree = tree
+        self.module = module or "__main__"
+        self.package = package
+        self.top = Scope(self, None, None)
+        self._scopes: dict[int, Scope] = {}
+        self._collect_module(tree.body)
+
+    def _collect_module(self, body: list[ast.stmt]) -> None:
+        stack = list(reversed(body))
+        top = self.top
+        while stack:
+            node = stack.pop()
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                for local, path in import_bindings(node, self.package):
+                    top._bind(local, node.lineno, path)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                top._bind(node.name, node.lineno, f"{self.module}.{node.name}")
+            elif isinstance(node, ast.Assign):
+                value = node.value if len(node.targets) == 1 else None
+                for target in node.targets:
+                    top._bind_target(target, node.lineno, value)
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                held = self.annotation_instance(node.annotation, None)
+                top._bind(node.target.id, node.lineno, held or node.value)
+            elif isinstance(node, (ast.With, ast.AsyncWith)):
+                for item in node.items:
+                    if item.optional_vars is not None:
+                        top._bind_target(item.optional_vars, node.lineno, item.context_expr)
+                stack.extend(reversed(node.body))
+            elif isinstance(node, (ast.For, ast.AsyncFor)):
+                top._bind_target(node.target, node.lineno, None)
+                stack.extend(reversed(node.body + node.orelse))
+            elif isinstance(node, (ast.If, ast.While)):
+                stack.extend(reversed(node.body + node.orelse))
+            elif isinstance(node, (ast.Try, getattr(ast, "TryStar", ast.Try))):
+                for handler in node.handlers:
+                    if handler.name:
+                        top._bind(handler.name, handler.lineno, None)
+                    stack.extend(reversed(handler.body))
+                stack.extend(reversed(node.body + node.orelse + node.finalbody))
+            elif isinstance(node, getattr(ast, "Match", ())):
+                for case in node.cases:
+                    stack.extend(reversed(case.body))
+
+    # -- scopes ---------------------------------------------------------------------
+
+    def scope(self, func: Optional[ast.AST], parent: Optional[Scope] = None) -> Scope:
+        """The scope of a function or lambda (cached); the module scope for None."""
+        if func is None:
+            return self.top
+        scope = self._scopes.get(id(func))
+        if scope is None:
+            scope = Scope(self, func, parent or self.top)
+            self._scopes[id(func)] = scope
+        return scope
+
+    # -- resolution -----------------------------------------------------------------
+
+    def lookup(self, name: str, line: int, scope: Optional[Scope], depth: int = 0):
+        """The path a bare name holds at `line` in `scope`, or None."""
+        current = scope or self.top
+        while current is not None:
+            # Module-level names are read when the function runs: any binding counts.
+            use_line = line if current is not self.top or scope in (None, self.top) else 10**9
+            found, path = current.lookup(name, use_line, depth)
+            if found:
+                return path
+            current = current.parent
+        if name in _BUILTINS:
+            return f"builtins.{name}"
+        return None
+
+    def resolve(self, node: ast.AST, scope: Optional[Scope] = None, depth: int = 0):
+        """The path `node` refers to or holds, or None when it cannot be followed."""
+        if depth > _MAX_DEPTH:
+            return None
+        suffix: list[str] = []
+        while True:
+            if isinstance(node, ast.Attribute):
+                suffix.append("." + node.attr)
+                node = node.value
+            elif isinstance(node, ast.Call):
+                suffix.append("()")
+                node = node.func
+            elif isinstance(node, ast.Subscript):
+                suffix.append("[]")
+                node = node.value
+            elif isinstance(node, ast.Await):
+                node = node.value
+            elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+                node = node.left  # pathlib: `base / "name"` is a path like base
+            else:
+                break
+            if len(suffix) > 200:
+                return None
+        if not isinstance(node, ast.Name):
+            return None
+        base = self.lookup(node.id, node.lineno, scope, depth + 1)
+        if base is None:
+            return None
+        return base + "".join(reversed(suffix))
+
+    def value_path(self, value, scope: Optional[Scope], line: int, depth: int):
+        """The path of a binding's value: already a path, or an expression to resolve."""
+        if value is None or isinstance(value, str):
+            return value
+        return self.resolve(value, scope, depth + 1)
+
+    def annotation_instance(self, annotation: ast.expr, scope: Optional[Scope]):
+        """The path of an instance of the annotated type: `Session` -> `...Session()`."""
+        target = self.unwrap_annotation(annotation, scope)
+        if target is None:
+            return None
+        path = self.resolve(target, scope)
+        return path + "()" if path else None
+
+    def unwrap_annotation(self, annotation: ast.expr, scope: Optional[Scope]):
+        """The type inside `Annotated[T, ...]`, `Optional[T]`, `T | None` or `"T"`."""
+        for _ in range(10):
+            if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+                try:
+                    annotation = ast.parse(annotation.value, mode="eval").body
+                except (SyntaxError, ValueError, MemoryError, RecursionError):
+                    return None
+                continue
+            if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+                sides = [s for s in (annotation.left, annotation.right) if not _is_none(s)]
+                if len(sides) != 1:
+                    return None
+                annotation = sides[0]
+                continue
+            if isinstance(annotation, ast.Subscript):
+                outer = self.resolve(annotation.value, scope) or ""
+                inner = annotation.slice
+                elements = inner.elts if isinstance(inner, ast.Tuple) else [inner]
+                if outer.endswith(".Annotated") and elements:
+                    annotation = elements[0]
+                    continue
+                if outer.endswith(".Optional") and elements:
+                    annotation = elements[0]
+                    continue
+                if outer.endswith(".Union"):
+                    rest = [e for e in elements if not _is_none(e)]
+                    if len(rest) == 1:
+                        annotation = rest[0]
+                        continue
+                return None
+            return annotation
+        return None
+
+    def call_path(self, call: ast.Call, scope: Optional[Scope] = None) -> Optional[str]:
+        """The path of the callable a call invokes."""
+        return self.resolve(call.func, scope)
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None

@@ -1,0 +1,96 @@
+"""The flake8 entry point: a parsed tree in, findings out.
+
+flake8 hands us the tree it already parsed, so this path never reads or parses a file
+itself and never imports libcst.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import functools
+import logging
+import os
+import sys
+from typing import Any, Iterator, Optional
+
+from . import __version__, config, options, rules
+from .engine import check_tree
+from .options import ConfigError, Settings
+
+logger = logging.getLogger(__name__)
+
+
+class Plugin:
+    """flake8 plugin for the FastAPI best practices (codes FBP)."""
+
+    name = "fastapi-lint"
+    version = __version__
+
+    # Values given on flake8's command line or in its config files, by Settings field.
+    _overrides: dict[str, Any] = {}
+
+    def __init__(self, tree: ast.AST, filename: str = "-") -> None:
+        self.tree = tree
+        self.filename = filename
+
+    @classmethod
+    def add_options(cls, manager) -> None:
+        for option in options.OPTIONS:
+            if not option.flake8:
+                continue
+            kwargs: dict[str, Any] = {"default": None, "parse_from_config": True,
+                                      "help": option.help + " (fastapi-lint)"}
+            if option.kind == options.LIST:
+                kwargs["comma_separated_list"] = True
+            manager.add_option(option.flake8_flag, **kwargs)
+        off = [code for code, rule in rules.RULES.items() if not rule.default]
+        if off:
+            manager.extend_default_ignore(off)
+
+    @classmethod
+    def parse_options(cls, parsed: argparse.Namespace) -> None:
+        values = {}
+        for option in options.OPTIONS:
+            value = getattr(parsed, option.flake8_dest, None) if option.flake8 else None
+            if value is not None:
+                values[option.key] = value
+        try:
+            cls._overrides = vars_of(options.build(values, source="flake8 options"),
+                                     values)
+            # Report a broken pyproject.toml once, up front, with every problem in it.
+            config.load(config.find_pyproject(os.getcwd()))
+        except ConfigError as error:
+            sys.stderr.write(f"fastapi-lint: configuration error\n{error}\n")
+            raise SystemExit(2) from None
+        _settings_for.cache_clear()
+
+    def run(self) -> Iterator[tuple[int, int, str, type]]:
+        if not isinstance(self.tree, ast.Module):
+            return
+        path = None if self.filename in ("-", "stdin") else self.filename
+        settings, root = _settings_for(os.path.dirname(os.path.abspath(path or ".")))
+        if settings is None:
+            return
+        for finding in check_tree(self.tree, path, settings, root):
+            yield finding.line, finding.col, f"{finding.code} {finding.message}", type(self)
+
+
+def vars_of(settings: Settings, values: dict[str, Any]) -> dict[str, Any]:
+    """The Settings fields that `values` set explicitly."""
+    return {options.BY_KEY[key].attr: getattr(settings, options.BY_KEY[key].attr)
+            for key in values}
+
+
+@functools.lru_cache(maxsize=256)
+def _settings_for(directory: str) -> tuple[Optional[Settings], Optional[str]]:
+    """Settings for files in `directory`: its pyproject.toml, then flake8's options."""
+    pyproject = config.find_pyproject(directory)
+    try:
+        base = config.load(pyproject)
+    except ConfigError as error:
+        sys.stderr.write(f"fastapi-lint: configuration error, files under "
+                         f"{os.path.dirname(error.source or '')} not checked\n{error}\n")
+        return None, None
+    root = os.path.dirname(pyproject) if pyproject else None
+    return options.merge(base, Plugin._overrides), root

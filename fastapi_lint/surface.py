@@ -1,0 +1,318 @@
+"""The FastAPI surface of one module: apps, routers, routes and dependencies.
+
+Built once per file from the tree and the resolved names; every check reads it and none
+re-derives it.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import fnmatch
+from typing import Optional, Union
+
+from .names import FunctionNode, Names, is_type_checking
+
+APP_CLASSES = frozenset(("fastapi.FastAPI", "fastapi.applications.FastAPI"))
+ROUTER_CLASSES = frozenset(("fastapi.APIRouter", "fastapi.routing.APIRouter"))
+DEPENDS = frozenset(
+    ("fastapi.Depends", "fastapi.Security", "fastapi.params.Depends",
+     "fastapi.params.Security", "fastapi.param_functions.Depends",
+     "fastapi.param_functions.Security")
+)
+HTTP_DECORATORS = {
+    "get": "GET", "post": "POST", "put": "PUT", "patch": "PATCH", "delete": "DELETE",
+    "options": "OPTIONS", "head": "HEAD", "trace": "TRACE",
+}
+ROUTE_DECORATORS = frozenset((*HTTP_DECORATORS, "api_route", "websocket"))
+ROUTE_CALLS = frozenset(("add_api_route", "add_api_websocket_route"))
+# Frameworks whose objects also have `.get(...)` decorators: never FastAPI routers.
+FOREIGN = frozenset(
+    ("flask", "quart", "sanic", "litestar", "starlite", "aiohttp", "bottle", "falcon",
+     "django", "ninja", "typer", "click", "celery", "blacksheep", "robyn", "tornado",
+     "responder", "apiflask", "connexion", "werkzeug", "unittest", "pytest", "respx",
+     "requests", "httpx", "aioresponses", "responses", "mock")
+)
+
+
+@dataclasses.dataclass
+class Route:
+    """One registration of an endpoint: a route decorator or an `add_api_route` call."""
+
+    node: ast.Call
+    kind: str  # "get" ... "api_route", "websocket", "add_api_route", ...
+    methods: Optional[tuple[str, ...]]  # None when not a literal
+    path: Optional[str]  # None when not a literal
+    keywords: dict[str, ast.expr]
+    star_kwargs: bool
+    endpoint: Optional[FunctionNode]
+
+    @property
+    def websocket(self) -> bool:
+        return self.kind in ("websocket", "add_api_websocket_route")
+
+    def label(self) -> tuple[str, str]:
+        """(methods, path) for messages."""
+        methods = "/".join(self.methods) if self.methods else self.kind.upper()
+        return methods, self.path if self.path is not None else "..."
+
+
+class Surface:
+    """Apps, routers, routes and dependency functions of one module."""
+
+    def __init__(self, tree: ast.Module, names: Names, router_names: tuple[str, ...]):
+        self.names = names
+        self.router_names = router_names
+        self.functions: list[FunctionNode] = []
+        self.parents: dict[int, Optional[ast.AST]] = {}
+        self.classes: dict[str, ast.ClassDef] = {}
+        self.routes: list[Route] = []
+        # every `from ... import ...` with whether it stands under `if TYPE_CHECKING:`
+        self.import_froms: list[tuple[ast.ImportFrom, bool]] = []
+        self._assigned: dict[str, list[ast.expr]] = {}
+        calls: list[ast.Call] = []
+        self._scan(tree, calls)
+        self.fastapi_classes = self._local_subclasses(APP_CLASSES | ROUTER_CLASSES)
+        self.known_routers = self._known_routers()
+        self._find_routes(calls)
+        self.routes_by_endpoint: dict[int, list[Route]] = {}
+        for route in self.routes:
+            if route.endpoint is not None:
+                self.routes_by_endpoint.setdefault(id(route.endpoint), []).append(route)
+        self.dependencies = self._dependencies()
+
+    # -- one pass over the tree -----------------------------------------------------
+
+    def _scan(self, tree: ast.Module, calls: list[ast.Call]) -> None:
+        stack: list[tuple[ast.AST, Optional[ast.AST], bool]] = [(tree, None, False)]
+        while stack:
+            node, parent, typing_only = stack.pop()
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self.functions.append(node)
+                self.parents[id(node)] = parent
+                parent_for_children = node
+            elif isinstance(node, ast.ClassDef):
+                self.classes.setdefault(node.name, node)
+                parent_for_children = node
+            else:
+                parent_for_children = parent
+                if isinstance(node, ast.Call):
+                    func = node.func
+                    if isinstance(func, ast.Attribute) and func.attr in ROUTE_CALLS:
+                        calls.append(node)
+                elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+                    for target in node.targets:
+                        if isinstance(target, ast.Name):
+                            self._assigned.setdefault(target.id, []).append(node.value)
+                elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                    if isinstance(node.value, ast.Call):
+                        self._assigned.setdefault(node.target.id, []).append(node.value)
+                elif isinstance(node, ast.ImportFrom):
+                    self.import_froms.append((node, typing_only))
+                    continue
+                elif isinstance(node, ast.If) and is_type_checking(node.test):
+                    stack.extend((child, parent, True) for child in node.body)
+                    stack.extend((child, parent, typing_only) for child in node.orelse)
+                    continue
+            for child in ast.iter_child_nodes(node):
+                stack.append((child, parent_for_children, typing_only))
+        self.functions.sort(key=lambda f: (f.lineno, f.col_offset))
+
+    def _local_subclasses(self, bases: frozenset) -> frozenset:
+        """Paths of `bases` plus classes of this module that extend them, transitively."""
+        known = set(bases)
+        changed = True
+        while changed:
+            changed = False
+            for name, cls in self.classes.items():
+                path = f"{self.names.module}.{name}"
+                if path in known:
+                    continue
+                if any(self.names.resolve(base) in known for base in cls.bases):
+                    known.add(path)
+                    changed = True
+        return frozenset(known)
+
+    def _known_routers(self) -> dict[str, bool]:
+        """Names assigned a call: True when it makes a FastAPI app or router."""
+        verdicts: dict[str, bool] = {}
+        for name, values in self._assigned.items():
+            for value in values:
+                path = self.names.resolve(value.func) or ""
+                if path in self.fastapi_classes:
+                    verdicts[name] = True
+                    break
+                if path.split(".")[0] in FOREIGN:
+                    verdicts.setdefault(name, False)
+        return verdicts
+
+    # -- routers and routes ---------------------------------------------------------
+
+    def is_router(self, node: ast.expr) -> bool:
+        """Whether the expression before `.get(...)` is a FastAPI app or router."""
+        if isinstance(node, ast.Name):
+            verdict = self.known_routers.get(node.id)
+            if verdict is not None:
+                return verdict
+            path = self.names.resolve(node) or ""
+            if path.split(".")[0] in FOREIGN:
+                return False
+            return self._looks_like_router(node.id)
+        if isinstance(node, ast.Attribute):
+            path = self.names.resolve(node) or ""
+            if path.split(".")[0] in FOREIGN or path.startswith("builtins."):
+                return False
+            return self._looks_like_router(node.attr)
+        return False
+
+    def _looks_like_router(self, name: str) -> bool:
+        return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.router_names)
+
+    def _find_routes(self, calls: list[ast.Call]) -> None:
+        for func in self.functions:
+            for decorator in func.decorator_list:
+                route = self._route_from_decorator(decorator, func)
+                if route is not None:
+                    self.routes.append(route)
+        by_name = {f.name: f for f in self.functions}
+        top_level = {id(f) for f in self.functions if self.parents.get(id(f)) is None}
+        for f in self.functions:  # a module-level definition wins over a nested one
+            if id(f) in top_level:
+                by_name[f.name] = f
+        for call in calls:
+            route = self._route_from_call(call, by_name)
+            if route is not None:
+                self.routes.append(route)
+        self.routes.sort(key=lambda r: (r.node.lineno, r.node.col_offset))
+
+    def _route_from_decorator(self, decorator: ast.expr, func: FunctionNode):
+        if not isinstance(decorator, ast.Call):
+            return None
+        target = decorator.func
+        if not isinstance(target, ast.Attribute) or target.attr not in ROUTE_DECORATORS:
+            return None
+        keywords, star = _keywords(decorator)
+        path_node = decorator.args[0] if decorator.args else keywords.get("path")
+        if path_node is None or not self.is_router(target.value):
+            return None
+        kind = target.attr
+        if kind in HTTP_DECORATORS:
+            methods: Optional[tuple[str, ...]] = (HTTP_DECORATORS[kind],)
+        elif kind == "websocket":
+            methods = ()
+        else:
+            methods = _methods(keywords.get("methods"))
+        return Route(decorator, kind, methods, _literal_str(path_node), keywords, star, func)
+
+    def _route_from_call(self, call: ast.Call, by_name: dict[str, FunctionNode]):
+        target = call.func
+        assert isinstance(target, ast.Attribute)
+        keywords, star = _keywords(call)
+        path_node = call.args[0] if call.args else keywords.get("path")
+        if path_node is None or not self.is_router(target.value):
+            return None
+        endpoint_node = call.args[1] if len(call.args) > 1 else keywords.get("endpoint")
+        endpoint = None
+        if isinstance(endpoint_node, ast.Name):
+            endpoint = by_name.get(endpoint_node.id)
+        if target.attr == "add_api_websocket_route":
+            methods: Optional[tuple[str, ...]] = ()
+        else:
+            methods = _methods(keywords.get("methods"))
+        return Route(call, target.attr, methods, _literal_str(path_node), keywords, star,
+                     endpoint)
+
+    # -- dependencies ---------------------------------------------------------------
+
+    def depends_targets(self, func: FunctionNode) -> list[ast.expr]:
+        """The callables a function's parameters take from `Depends(...)`/`Security`."""
+        found = []
+        for node in _signature_nodes(func):
+            if isinstance(node, ast.Call) and self.is_depends(node):
+                target = node.args[0] if node.args else _keyword(node, "dependency")
+                if target is not None:
+                    found.append(target)
+        return found
+
+    def is_depends(self, call: ast.Call) -> bool:
+        return (self.names.resolve(call.func) or "") in DEPENDS
+
+    def _dependencies(self) -> dict[int, FunctionNode]:
+        """Functions of this module used as dependencies, by route or by dependency."""
+        by_name: dict[str, FunctionNode] = {}
+        for func in self.functions:
+            if self.parents.get(id(func)) is None:
+                by_name.setdefault(func.name, func)
+        found: dict[int, FunctionNode] = {}
+        queue: list[ast.expr] = []
+        for route in self.routes:
+            if route.endpoint is not None:
+                queue.extend(self.depends_targets(route.endpoint))
+            extra = route.keywords.get("dependencies")
+            if extra is not None:
+                queue.extend(
+                    (n.args[0] if n.args else None) for n in ast.walk(extra)
+                    if isinstance(n, ast.Call) and self.is_depends(n)
+                )
+        while queue:
+            target = queue.pop()
+            if isinstance(target, ast.Name) and target.id in by_name:
+                func = by_name[target.id]
+                if id(func) not in found:
+                    found[id(func)] = func
+                    queue.extend(self.depends_targets(func))
+        return found
+
+    def is_route_or_dependency(self, func: FunctionNode) -> bool:
+        return id(func) in self.routes_by_endpoint or id(func) in self.dependencies
+
+
+def _signature_nodes(func: FunctionNode):
+    args = func.args
+    for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
+        if arg.annotation is not None:
+            yield from ast.walk(arg.annotation)
+    for default in (*args.defaults, *args.kw_defaults):
+        if default is not None:
+            yield from ast.walk(default)
+
+
+def _keywords(call: ast.Call) -> tuple[dict[str, ast.expr], bool]:
+    keywords, star = {}, False
+    for keyword in call.keywords:
+        if keyword.arg is None:
+            star = True
+        else:
+            keywords[keyword.arg] = keyword.value
+    return keywords, star
+
+
+def _keyword(call: ast.Call, name: str) -> Optional[ast.expr]:
+    for keyword in call.keywords:
+        if keyword.arg == name:
+            return keyword.value
+    return None
+
+
+def _literal_str(node: Optional[ast.expr]) -> Optional[str]:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def _methods(node: Optional[ast.expr]) -> Optional[tuple[str, ...]]:
+    """HTTP methods of `methods=[...]`; GET when absent; None when not a literal."""
+    if node is None:
+        return ("GET",)
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        methods = []
+        for element in node.elts:
+            value = _literal_str(element)
+            if value is None:
+                return None
+            methods.append(value.upper())
+        return tuple(methods)
+    return None
+
+
+Endpoint = Union[ast.FunctionDef, ast.AsyncFunctionDef]
