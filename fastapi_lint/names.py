@@ -304,10 +304,13 @@ class Names:
         """The type inside `Annotated[T, ...]`, `Optional[T]`, `T | None` or `"T"`."""
         for _ in range(10):
             if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+                line = annotation.lineno
                 try:
-                    annotation = ast.parse(annotation.value, mode="eval").body
+                    annotation = ast.parse(annotation.value.strip(), mode="eval").body
                 except (SyntaxError, ValueError, MemoryError, RecursionError):
                     return None
+                for node in ast.walk(annotation):
+                    node.lineno = line  # resolve the names where the string stands
                 continue
             if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
                 sides = [s for s in (annotation.left, annotation.right) if not _is_none(s)]

@@ -128,7 +128,7 @@ OPTIONS: tuple[Option, ...] = (
 BY_KEY: dict[str, Option] = {option.key: option for option in OPTIONS}
 
 _METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"}
-_DOTTED = re.compile(r"^[A-Za-z_][\w]*(\(\))?(\.[A-Za-z_][\w]*(\(\))?)*$")
+_DOTTED = re.compile(r"^[A-Za-z_]\w*(\(\))?(\.[A-Za-z_]\w*(\(\))?)*(\.\*)?$")
 
 
 @dataclasses.dataclass(frozen=True)
