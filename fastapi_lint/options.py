@@ -95,6 +95,13 @@ OPTIONS: tuple[Option, ...] = (
         "HTTP methods whose routes need an explicit `status_code` (FBP301)",
     ),
     Option(
+        "cache",
+        BOOL,
+        True,
+        "keep the project index in `.fastapi_lint_cache/` under the project root, so a "
+        "re-run re-reads only changed files",
+    ),
+    Option(
         "exclude",
         LIST,
         (),
@@ -143,6 +150,7 @@ class Settings:
     required_modules: tuple[str, ...] = BY_KEY["required-modules"].default
     type_checking_imports: bool = False
     status_code_methods: tuple[str, ...] = BY_KEY["status-code-methods"].default
+    cache: bool = True
     exclude: tuple[str, ...] = ()
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
