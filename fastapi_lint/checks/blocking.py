@@ -28,9 +28,27 @@ def awaits_something(func: ast.AsyncFunctionDef) -> bool:
     return False
 
 
-def call_label(path: str) -> str:
-    """How a message names a resolved call: `time.sleep()`, `open()`."""
-    return (path[len("builtins."):] if path.startswith("builtins.") else path) + "()"
+def call_label(func: ast.expr, path: str) -> str:
+    """How a message names a call: `time.sleep()`, `open()`, `db.get()` on `Session`."""
+    if path.startswith("builtins."):
+        path = path[len("builtins."):]
+    receiver, made, _ = path.partition("()")
+    text = dotted_text(func)
+    if made and text is not None:
+        return f"`{text}()` on a `{receiver}`"
+    return f"`{path}()`"
+
+
+def dotted_text(node: ast.expr):
+    """`a.b.c` for a chain of names and attributes (at most 5), else None."""
+    parts = []
+    while isinstance(node, ast.Attribute) and len(parts) < 5:
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
@@ -72,4 +90,4 @@ def _check_function(ctx: FileContext, func: ast.AsyncFunctionDef, extra, wrapper
                           "threadpool")
         fix = "def" if endpoint_like and to_def else ("sleep" if path == "time.sleep" else None)
         yield at(node, "FBP100", {"fix": fix, "function": func.name},
-                 call=call_label(path), function=func.name, remedy=remedy)
+                 call=call_label(node.func, path), function=func.name, remedy=remedy)

@@ -8,6 +8,7 @@ from typing import Iterator, Optional
 from ..context import FileContext
 from ..findings import Finding, at
 from ..names import walk_shallow
+from .blocking import dotted_text
 
 TASK_STARTERS = frozenset(
     f"{loop}.{method}"
@@ -20,7 +21,7 @@ TASK_STARTERS = frozenset(
 AWAITERS = frozenset(
     f"asyncio.{name}" for name in ("gather", "wait", "as_completed", "wait_for", "shield")
 )
-_DISCARDED = " (its result is discarded, so it can be garbage-collected mid-flight)"
+_DISCARDED = " and keeps no reference to"
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
@@ -55,7 +56,8 @@ def _check_function(ctx: FileContext, func) -> Iterator[Finding]:
         if holder is not None and holder in awaited_names:
             continue
         detail = _DISCARDED if holder in (None, "_") else ""
-        label = ast.unparse(call.func) if _short(call.func) else "create_task"
+        path = ctx.names.call_path(call, scope) or ""
+        label = path if "()" not in path else (dotted_text(call.func) or path)
         yield at(call, "FBP400",
                  {"fix": "background" if holder is None else None, "function": func.name},
                  call=label + "()", function=func.name, detail=detail)
@@ -90,13 +92,3 @@ def _holder(call: ast.Call, parents: dict[int, ast.AST]) -> Optional[str]:
             return "<kept>"
         node = parent
     return "<kept>"
-
-
-def _short(node: ast.AST) -> bool:
-    depth = 0
-    while isinstance(node, (ast.Attribute, ast.Call)):
-        node = node.value if isinstance(node, ast.Attribute) else node.func
-        depth += 1
-        if depth > 6:
-            return False
-    return isinstance(node, ast.Name)
