@@ -74,17 +74,19 @@ def decode(raw: bytes) -> Source:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
     except SyntaxError as error:
-        raise SourceError(f"cannot decode: {_first_line(error)}") from None
+        if "invalid or missing encoding declaration" in str(error):
+            encoding = "utf-8"  # the first lines are not UTF-8: say where, below
+        else:
+            raise SourceError(f"cannot decode: {_first_line(error)}") from None
     try:
         text = raw.decode(encoding)
-    except (UnicodeDecodeError, LookupError) as error:
-        if isinstance(error, UnicodeDecodeError):
-            byte = raw[error.start:error.start + 1].hex()
-            reason = (f"not valid {encoding} (byte 0x{byte} at offset {error.start}); "
-                      "is it a binary file?")
-        else:
-            reason = f"unknown encoding {encoding!r}"
-        raise SourceError(f"cannot decode: {reason}") from None
+    except UnicodeDecodeError as error:
+        byte = raw[error.start:error.start + 1].hex()
+        name = "utf-8" if encoding == "utf-8-sig" else encoding
+        raise SourceError(f"cannot decode: not valid {name} (byte 0x{byte} at offset "
+                          f"{error.start}); is it a binary file?") from None
+    except LookupError:
+        raise SourceError(f"cannot decode: unknown encoding {encoding!r}") from None
     return Source(raw, encoding, text)
 
 
