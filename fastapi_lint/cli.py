@@ -42,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fastapi-lint",
         description="Lint FastAPI apps for the FastAPI best practices (codes FBP).")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action="version",
+                        version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     check = commands.add_parser(
@@ -116,8 +117,8 @@ class Configuration:
 
     def __init__(self, cli_values: dict[str, Any]) -> None:
         parsed = options.build(cli_values, source="command line")
-        self.overrides = {options.BY_KEY[key].attr: getattr(parsed, options.BY_KEY[key].attr)
-                          for key in cli_values}
+        attrs = [options.BY_KEY[key].attr for key in cli_values]
+        self.overrides = {attr: getattr(parsed, attr) for attr in attrs}
         problems = []
         for key in ("select", "extend-select", "ignore"):
             problems += selection.check_selectors(key, self.overrides.get(
@@ -168,7 +169,7 @@ class Configuration:
 
 
 def project_root(cwd: str) -> str:
-    """The folder SARIF paths are relative to: the nearest `pyproject.toml`'s, or cwd."""
+    """The folder SARIF paths are relative to: the nearest pyproject.toml's, or cwd."""
     pyproject = config.find_pyproject(cwd)
     return os.path.dirname(pyproject) if pyproject else cwd
 
@@ -215,7 +216,8 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for result in results:
         result.findings, result.columns = _sorted(result)
     problems = [(display_path(path, cwd), message) for path, message in found.problems]
-    outcome = report.Report(results, project_root(cwd), problems, mode, args.unsafe_fixes)
+    outcome = report.Report(results, project_root(cwd), problems, mode,
+                            args.unsafe_fixes)
     return _emit(outcome, args, out, err)
 
 
@@ -278,8 +280,8 @@ def run_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         text = rule.doc
     except OSError:
-        err.write(f"fastapi-lint: the documentation page of {code} is missing from this "
-                  "installation\n")
+        err.write(f"fastapi-lint: the documentation page of {code} is missing from "
+                  "this installation\n")
         text = f"# {code} {rule.name}\n\n{rule.summary}\n\nFix: {rule.fix or 'none'}\n"
     out.write(text if text.endswith("\n") else text + "\n")
     return EXIT_CLEAN

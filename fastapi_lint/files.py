@@ -44,7 +44,7 @@ class Discovery:
 
 def matches_exclude(path: str, project_root: str, patterns: Iterable[str],
                     ancestors: bool = False) -> bool:
-    """Whether an `exclude` glob matches `path` (or, with `ancestors`, a folder above it).
+    """Whether an `exclude` glob matches `path` (with `ancestors`, or a folder above).
 
     A glob with a `/` matches the path relative to the project root; one without
     matches a file or folder name anywhere.
@@ -157,7 +157,8 @@ def _walk(top: str, exclude_for: ExcludeFor, targets: list[Target],
             elif entry.name.endswith(".py") and (is_file or is_link):
                 if is_link and not is_file:
                     if not os.path.exists(entry.path):
-                        problems.append((entry.path, "cannot read: broken symbolic link"))
+                        problems.append(
+                            (entry.path, "cannot read: broken symbolic link"))
                     continue
                 if not matches_exclude(entry.path, root, patterns):
                     _add(Target(entry.path, os.path.realpath(entry.path), False, top),

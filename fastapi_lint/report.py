@@ -1,10 +1,12 @@
 """The command's reports: text, json, sarif and github.
 
 - `text`: `path:line:col: CODE message` per finding, then a one-line summary;
-- `json`: a list of `{path, line, column, end_line, end_column, code, message, fixable}`;
+- `json`: a list of
+  `{path, line, column, end_line, end_column, code, message, fixable}`;
 - `sarif`: SARIF 2.1.0 for GitHub code scanning, every rule described in the tool's
   driver, paths relative to the project root;
-- `github`: workflow commands, `::warning file=...,line=...,col=...,title=CODE::message`.
+- `github`: workflow commands,
+  `::warning file=...,line=...,col=...,title=CODE::message`.
 
 Lines and columns are 1-based; columns count characters. An end column points just
 past the finding, as SARIF's `endColumn` does. Files that could not be checked are
@@ -113,12 +115,13 @@ def summary(report: Report) -> str:
     fixed = sum(report.fixed().values())
     if report.mode == "diff":
         changed = sum(1 for r in report.results if r.diff)
-        return f"Would fix {_plural(fixed, 'finding')} in {_plural(changed, 'file')}{tail}."
+        return (f"Would fix {_plural(fixed, 'finding')} in "
+                f"{_plural(changed, 'file')}{tail}.")
     if report.mode == "fix":
         changed = sum(1 for r in report.results if r.fixed)
         left = f"{_plural(len(findings), 'finding')} left"
-        return f"Fixed {_plural(fixed, 'finding')} in {_plural(changed, 'file')}; {left}" \
-               f"{tail}."
+        return (f"Fixed {_plural(fixed, 'finding')} in {_plural(changed, 'file')}; "
+                f"{left}{tail}.")
     if not findings:
         return f"No findings in {_plural(files, 'file')}{tail}."
     safe = sum(1 for _, f, _ in findings if _fix_kind(f) == "safe")
@@ -226,7 +229,8 @@ def sarif_rule(rule: rules.Rule) -> dict[str, Any]:
 
 def _artifact(path: str, root: str) -> dict[str, str]:
     relative = os.path.relpath(path, root)
-    if relative == ".." or relative.startswith(".." + os.sep) or os.path.isabs(relative):
+    outside = relative == ".." or relative.startswith(".." + os.sep)
+    if outside or os.path.isabs(relative):
         return {"uri": pathlib.Path(path).as_uri()}
     posix = pathlib.PurePath(relative).as_posix()
     return {"uri": urllib.parse.quote(posix), "uriBaseId": "%SRCROOT%"}
@@ -269,7 +273,8 @@ def sarif_log(report: Report) -> dict[str, Any]:
                               "message": {"text": result.error.message},
                               "locations": [{"physicalLocation": location}]})
     for path, message in report.problems:
-        notifications.append({"level": "error", "message": {"text": f"{path}: {message}"}})
+        notifications.append({"level": "error",
+                              "message": {"text": f"{path}: {message}"}})
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -281,7 +286,8 @@ def sarif_log(report: Report) -> dict[str, Any]:
                 "informationUri": TOOL_URI,
                 "rules": [sarif_rule(rules.get(code)) for code in codes],
             }},
-            "originalUriBaseIds": {"%SRCROOT%": {"uri": _folder_uri(report.project_root)}},
+            "originalUriBaseIds": {
+                "%SRCROOT%": {"uri": _folder_uri(report.project_root)}},
             "columnKind": "unicodeCodePoints",
             "invocations": [{"executionSuccessful": True,
                              "toolExecutionNotifications": notifications}],

@@ -134,16 +134,16 @@ def _fix(job: Job, src: source.Source, findings: list[Finding],
     try:
         new_raw = src.encode(outcome.text)
     except UnicodeEncodeError:
-        result.notes.append(f"{job.display}: not fixed: the fixed text cannot be written "
-                            f"in the file's encoding ({src.encoding})")
+        result.notes.append(f"{job.display}: not fixed: the fixed text cannot be "
+                            f"written in the file's encoding ({src.encoding})")
         return findings, src
     if job.mode == DIFF:
         result.diff = unified_diff(src.text, outcome.text, job.display)
         result.fixed = outcome.fixed
         return findings, src
     if not job.writable:
-        result.notes.append(f"{job.display}: not fixed: it is a symbolic link to a file "
-                            "outside the paths given")
+        result.notes.append(f"{job.display}: not fixed: it is a symbolic link to a "
+                            "file outside the paths given")
         return findings, src
     try:
         writing.replace_file(job.real, src.raw, new_raw)

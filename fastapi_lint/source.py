@@ -101,7 +101,7 @@ def read(path: str) -> Source:
 
 
 def parse(source: Source, path: str) -> ast.Module:
-    """The `ast` tree of `source`; SourceError (with a position) when it does not parse."""
+    """The `ast` tree of `source`; SourceError (with a position) if it cannot parse."""
     try:
         return ast.parse(source.text, filename=path)
     except SyntaxError as error:

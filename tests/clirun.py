@@ -36,7 +36,9 @@ def run(*args: str, cwd: Union[str, Path, None] = None) -> Result:
 def program(*args: str, cwd: Union[str, Path, None] = None) -> Result:
     """Run the installed `fastapi-lint` program, as a user would."""
     script = Path(sys.executable).with_name("fastapi-lint")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "fastapi_lint.cli"]
+    command = [str(script)]
+    if not script.exists():
+        command = [sys.executable, "-m", "fastapi_lint.cli"]
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     proc = subprocess.run([*command, *args], cwd=cwd, capture_output=True, text=True,
                           encoding="utf-8", timeout=600, env=env)

@@ -78,7 +78,8 @@ def _run(run: Any, where: str) -> list[str]:
         for name, location in bases.items():
             uri = location.get("uri") if isinstance(location, dict) else None
             if not isinstance(uri, str) or not uri.endswith("/"):
-                found.append(f"{where}.originalUriBaseIds[{name}].uri must end with '/'")
+                found.append(f"{where}.originalUriBaseIds[{name}].uri must end "
+                             "with '/'")
             elif "uriBaseId" not in location and not _URI_SCHEME.match(uri):
                 found.append(f"{where}.originalUriBaseIds[{name}].uri must be absolute")
     for i, invocation in enumerate(run.get("invocations", [])):
@@ -153,8 +154,9 @@ def _region(region: Any, where: str) -> list[str]:
     start, end = region.get("startLine"), region.get("endLine")
     if isinstance(start, int) and isinstance(end, int) and end < start:
         found.append(f"{where}.endLine is before startLine")
-    if start == end and isinstance(region.get("endColumn"), int) and isinstance(
-            region.get("startColumn"), int) and region["endColumn"] < region["startColumn"]:
+    first, last = region.get("startColumn"), region.get("endColumn")
+    if start == end and isinstance(first, int) and isinstance(last, int) \
+            and last < first:
         found.append(f"{where}.endColumn is before startColumn")
     return found
 
@@ -177,9 +179,11 @@ def _result(result: Any, where: str, ids: list, bases: dict) -> list[str]:
     if not isinstance(locations, list) or not locations:
         return found + [f"{where}.locations needs a location (GitHub)"]
     for i, location in enumerate(locations):
-        physical = location.get("physicalLocation") if isinstance(location, dict) else None
+        physical = (location.get("physicalLocation") if isinstance(location, dict)
+                    else None)
         if not isinstance(physical, dict):
-            found.append(f"{where}.locations[{i}].physicalLocation is required (GitHub)")
+            found.append(f"{where}.locations[{i}].physicalLocation is required "
+                         "(GitHub)")
             continue
         found += _artifact(physical.get("artifactLocation"),
                            f"{where}.locations[{i}].physicalLocation.artifactLocation",
@@ -196,12 +200,12 @@ def _invocation(invocation: Any, where: str, bases: dict) -> list[str]:
     if not isinstance(invocation.get("executionSuccessful"), bool):
         found.append(f"{where}.executionSuccessful is required")
     for i, note in enumerate(invocation.get("toolExecutionNotifications", [])):
-        found += _message(note.get("message"), f"{where}.toolExecutionNotifications[{i}]"
-                                               ".message")
+        here = f"{where}.toolExecutionNotifications[{i}]"
+        found += _message(note.get("message"), f"{here}.message")
         if "level" in note and note["level"] not in LEVELS:
-            found.append(f"{where}.toolExecutionNotifications[{i}].level is not a level")
+            found.append(f"{here}.level is not a level")
         for location in note.get("locations", []):
             physical = location.get("physicalLocation", {})
-            found += _artifact(physical.get("artifactLocation"), f"{where} notification",
+            found += _artifact(physical.get("artifactLocation"), f"{here}.location",
                                bases)
     return found

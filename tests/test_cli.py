@@ -8,7 +8,6 @@ import dataclasses
 import json
 import os
 import re
-import shlex
 import sys
 import textwrap
 from pathlib import Path
@@ -18,7 +17,7 @@ import pytest
 import sarif_check
 from clirun import program, run
 from conftest import PROJECTS, RULE_FIXTURES
-from harness import FIXTURES, describe, expected_findings, flake8_args, run_flake8
+from harness import FIXTURES, describe, expected_findings, flake8_args
 from fastapi_lint import cli, options, rules, selection, source
 
 SLEEPY = textwrap.dedent('''\
@@ -62,8 +61,8 @@ def _cli_args(path: Path) -> list[str]:
 
 @pytest.mark.parametrize("path", RULE_FIXTURES, ids=lambda p: p.name)
 def test_rule_fixture_markers_hold_for_the_command(path):
-    result = run("check", "--format", "json", "--jobs", "1", *_cli_args(path), path.name,
-                 cwd=path.parent)
+    result = run("check", "--format", "json", "--jobs", "1", *_cli_args(path),
+                 path.name, cwd=path.parent)
     assert result.code in (0, 1), result.err
     assert "Traceback" not in result.err
     expected = expected_findings(path)
@@ -113,7 +112,8 @@ def test_text_format(project):
 
 
 def test_json_format_field_by_field(project):
-    result = run("check", "--format", "json", "--jobs", "1", "app/tasks.py", cwd=project)
+    result = run("check", "--format", "json", "--jobs", "1", "app/tasks.py",
+                 cwd=project)
     assert result.code == 1
     assert json.loads(result.out) == [{
         "path": "app/tasks.py",
@@ -159,7 +159,8 @@ def test_github_format(project):
 def test_github_format_escapes_properties(tmp_path):
     write(tmp_path / "a,b:c.py", SLEEPY)
     result = run("check", "--format", "github", cwd=tmp_path)
-    assert result.out.startswith("::warning file=a%2Cb%3Ac.py,line=5,col=5,title=FBP100::")
+    assert result.out.startswith(
+        "::warning file=a%2Cb%3Ac.py,line=5,col=5,title=FBP100::")
 
 
 def test_sarif_format(project):
@@ -177,7 +178,8 @@ def test_sarif_format(project):
         assert descriptor["fullDescription"]["text"]
         assert descriptor["help"]["text"] and descriptor["help"]["markdown"]
     full = driver["rules"][0]["fullDescription"]["text"]
-    assert full.startswith("Finds calls that block the thread")  # FBP100's "What it does"
+    # FBP100's "What it does"
+    assert full.startswith("Finds calls that block the thread")
     assert driver["rules"][0]["help"]["text"] == rules.get("FBP100").doc
     assert run_["columnKind"] == "unicodeCodePoints"
     assert run_["originalUriBaseIds"]["%SRCROOT%"]["uri"] == project.as_uri() + "/"
@@ -189,7 +191,8 @@ def test_sarif_format(project):
     assert last["message"]["text"].startswith("blocking call `time.sleep()`")
     location = last["locations"][0]["physicalLocation"]
     # relative to the project root (the pyproject.toml's folder), not to the cwd
-    assert location["artifactLocation"] == {"uri": "app/tasks.py", "uriBaseId": "%SRCROOT%"}
+    assert location["artifactLocation"] == {"uri": "app/tasks.py",
+                                            "uriBaseId": "%SRCROOT%"}
     assert location["region"] == {"startLine": 5, "startColumn": 5, "endLine": 5,
                                   "endColumn": 18}
     assert run_["invocations"] == [{"executionSuccessful": True,
@@ -232,8 +235,8 @@ def test_the_sarif_check_catches_broken_logs(project):
         "startLine": 0}
     del broken["runs"][0]["tool"]["driver"]["rules"][5]["help"]
     found = "\n".join(sarif_check.problems(broken))
-    for expected in ("driver.name", "ruleIndex names", "message needs", "startLine must",
-                     "rules[5].help"):
+    for expected in ("driver.name", "ruleIndex names", "message needs",
+                     "startLine must", "rules[5].help"):
         assert expected in found
     assert sarif_check.problems({"version": "2.0.0", "runs": []})
 
@@ -252,7 +255,8 @@ def test_statistics_keep_machine_output_clean(project):
 
 
 def test_columns_count_characters_not_bytes(tmp_path):
-    write(tmp_path / "u.py", 'import time\n\n\nasync def f():\n    x = "é"; time.sleep(1)\n')
+    write(tmp_path / "u.py",
+          'import time\n\n\nasync def f():\n    x = "é"; time.sleep(1)\n')
     [item] = json.loads(run("check", "--format", "json", cwd=tmp_path).out)
     assert (item["column"], item["end_column"]) == (14, 27)
 
@@ -309,8 +313,10 @@ def test_select_and_ignore_on_the_command_line(project, flags, codes):
 def test_selection_in_pyproject_and_command_line_layers(project):
     write(project / "pyproject.toml",
           '[tool.fastapi-lint]\nselect = ["FBP3"]\nignore = ["FBP300"]\n')
-    found = lambda *flags: {i["code"] for i in json.loads(
-        run("check", "--format", "json", *flags, cwd=project).out)}
+
+    def found(*flags):
+        result = run("check", "--format", "json", *flags, cwd=project)
+        return {item["code"] for item in json.loads(result.out)}
     assert found() == {"FBP301"}
     assert found("--extend-select", "FBP100") == {"FBP100", "FBP301"}
     assert found("--select", "FBP") == {"FBP100", "FBP300", "FBP301"}
@@ -381,20 +387,25 @@ def test_option_flags_come_from_the_option_table():
 
 def test_no_cache_sets_the_setting(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    args = cli.build_parser().parse_args(["check", "--no-cache"])
-    settings, _ = cli.Configuration(cli.command_line_values(args)).settings(str(tmp_path))
-    assert settings.cache is False
-    args = cli.build_parser().parse_args(["check"])
-    settings, _ = cli.Configuration(cli.command_line_values(args)).settings(str(tmp_path))
-    assert settings.cache is True
+
+    def settings(*argv):
+        args = cli.build_parser().parse_args(["check", *argv])
+        configuration = cli.Configuration(cli.command_line_values(args))
+        return configuration.settings(str(tmp_path))[0]
+
+    assert settings("--no-cache").cache is False
+    assert settings("--cache").cache is True
+    assert settings().cache is True
 
 
 def test_command_line_overrides_pyproject(tmp_path):
     write(tmp_path / "pyproject.toml",
           '[tool.fastapi-lint]\nstatus-code-methods = ["DELETE"]\n')
     write(tmp_path / "r.py", ROUTES)
-    codes = lambda *flags: {i["code"] for i in json.loads(
-        run("check", "--format", "json", *flags, cwd=tmp_path).out)}
+
+    def codes(*flags):
+        result = run("check", "--format", "json", *flags, cwd=tmp_path)
+        return {item["code"] for item in json.loads(result.out)}
     assert codes() == {"FBP300"}
     assert codes("--status-code-methods", "POST") == {"FBP300", "FBP301"}
 
@@ -415,7 +426,8 @@ def test_skipped_folders_and_excludes(tmp_path):
     result = run("check", "--format", "json", cwd=tmp_path)
     assert set(triples(result)) == {"app/kept.py"}
     # a file named on the command line (as pre-commit does) still honours `exclude`
-    result = run("check", "--format", "json", "legacy/x.py", "app/kept.py", cwd=tmp_path)
+    result = run("check", "--format", "json", "legacy/x.py", "app/kept.py",
+                 cwd=tmp_path)
     assert set(triples(result)) == {"app/kept.py"}
     # `--exclude` replaces the configured globs; a folder named explicitly is walked
     result = run("check", "--format", "json", "--exclude", "kept.py", "build",
@@ -428,7 +440,8 @@ def test_symlink_loops_and_duplicate_paths(tmp_path):
     os.symlink(tmp_path / "pkg", tmp_path / "pkg" / "loop")
     os.symlink(tmp_path / "pkg" / "a.py", tmp_path / "pkg" / "b.py")
     os.symlink(tmp_path / "missing.py", tmp_path / "pkg" / "dangling.py")
-    result = run("check", "--format", "json", "pkg", "pkg/a.py", "pkg/loop", cwd=tmp_path)
+    result = run("check", "--format", "json", "pkg", "pkg/a.py", "pkg/loop",
+                 cwd=tmp_path)
     assert result.code == 1
     assert list(triples(result)) == ["pkg/a.py"]  # each real file once
     assert "pkg/dangling.py: error: cannot read: broken symbolic link" in result.err
@@ -515,7 +528,8 @@ def test_unreadable_file_by_permissions(tmp_path):
 def test_odd_but_valid_files(tmp_path):
     (tmp_path / "bom.py").write_bytes(codecs.BOM_UTF8 + SLEEPY.encode())
     (tmp_path / "latin.py").write_bytes(
-        b"# -*- coding: latin-1 -*-\n" + SLEEPY.replace("nap", "nap\xe9").encode("latin-1"))
+        b"# -*- coding: latin-1 -*-\n"
+        + SLEEPY.replace("nap", "nap\xe9").encode("latin-1"))
     (tmp_path / "crlf.py").write_bytes(SLEEPY.replace("\n", "\r\n").encode())
     write(tmp_path / "empty.py", "")
     write(tmp_path / "deep.py", "x = " + "-" * 5000 + "1\n")

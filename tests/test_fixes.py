@@ -1,10 +1,10 @@
 """Fixes: before/after/diff fixtures, refusals, idempotence, encodings, safe writing.
 
 Each case is `fixtures/fixes/**/<CODE>_<case>.py` with the fixed file next to it
-(`<CODE>_<case>.fixed.py`) and the diff `--diff` prints (`<CODE>_<case>.diff`). A line of
-the fixed file marked `# refused: <words>` must get a "not fixed" note containing those
-words, and keeps its finding; no other line may get a note. The cases run in a copy of
-`fixtures/fixes/` (a small project whose `src/` holds domain packages).
+(`<CODE>_<case>.fixed.py`) and the diff `--diff` prints (`<CODE>_<case>.diff`). A line
+of the fixed file marked `# refused: <words>` must get a "not fixed" note containing
+those words, and keeps its finding; no other line may get a note. The cases run in a
+copy of `fixtures/fixes/` (a small project whose `src/` holds domain packages).
 
 Regenerate the expected files after changing a fixer, then read the diff:
 `FASTAPI_LINT_REGEN=1 python -m pytest tests/test_fixes.py`.
@@ -147,7 +147,8 @@ def _crlf(data: bytes) -> bytes:
 
 
 def _latin1(data: bytes) -> bytes:
-    return b"# -*- coding: latin-1 -*-\n# caf\xe9 cr\xe8me\n" + data.decode().encode("latin-1")
+    header = b"# -*- coding: latin-1 -*-\n# caf\xe9 cr\xe8me\n"
+    return header + data.decode().encode("latin-1")
 
 
 def _bom(data: bytes) -> bytes:
@@ -312,8 +313,8 @@ def test_link_to_a_file_outside_is_not_written_through(tmp_path):
         result = run("check", "--fix", *paths, cwd=project)
         assert (outside / "target.py").read_bytes() == before
         assert (project / "link.py").is_symlink()
-        assert "link.py: not fixed: it is a symbolic link to a file outside the paths " \
-               "given" in result.err
+        assert "link.py: not fixed: it is a symbolic link to a file outside the " \
+               "paths given" in result.err
 
 
 def test_link_inside_the_paths_fixes_the_real_file(tmp_path):

@@ -36,7 +36,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
 
 def _check_function(ctx: FileContext, func) -> Iterator[Finding]:
     routes = ctx.surface.routes_by_endpoint.get(id(func), [])
-    # The fix moves the work to `BackgroundTasks`, which only (non-websocket) routes get.
+    # The fix moves the work to `BackgroundTasks`: only (non-websocket) routes get one.
     fixable = bool(routes) and not any(route.websocket for route in routes)
     parents: dict[int, ast.AST] = {}
     starts: list[ast.Call] = []

@@ -1,13 +1,13 @@
 """Automatic fixes: libcst transformers that start from findings.
 
-A check marks a finding fixable by putting `fix` (the kind of fix) and what the fix needs
-in `Finding.data`; each kind has one fixer here, `fixer(text, findings) -> Attempt`. A
-fixer edits through libcst, so formatting and comments survive, and declines what it
-cannot fix safely with a `Refusal` saying why.
+A check marks a finding fixable by putting `fix` (the kind of fix) and what the fix
+needs in `Finding.data`; each kind has one fixer here,
+`fixer(text, findings) -> Attempt`. A fixer edits through libcst, so formatting and
+comments survive, and declines what it cannot fix safely with a `Refusal` saying why.
 
-`fix_text` applies the fixers in rounds: one kind at a time, re-checking after every edit
-(positions move), keeping an edit only when the result compiles, until nothing changes.
-This module and the fixers are only imported by the command, never by flake8.
+`fix_text` applies the fixers in rounds: one kind at a time, re-checking after every
+edit (positions move), keeping an edit only when the result compiles, until nothing
+changes. This module and the fixers are only imported by the command, never by flake8.
 """
 
 from __future__ import annotations

@@ -106,7 +106,7 @@ def names_used(tree: ast.AST) -> set[str]:
 
 
 def exported_names(tree: ast.Module) -> Optional[set[str]]:
-    """The strings in the module's `__all__`; None when `__all__` is not plain literals."""
+    """The strings in the module's `__all__`; None when they are not plain literals."""
     found: set[str] = set()
     for node in ast.walk(tree):
         value = None
@@ -157,8 +157,9 @@ def _strings(node: ast.AST) -> Optional[set[str]]:
     return None
 
 
-def module_level_imports(tree: ast.Module) -> Iterator[Union[ast.Import, ast.ImportFrom]]:
-    """Imports that run at module level (also inside module-level if/try/with blocks)."""
+def module_level_imports(
+        tree: ast.Module) -> Iterator[Union[ast.Import, ast.ImportFrom]]:
+    """Imports that run at module level (also in module-level if/try/with blocks)."""
     stack: list[ast.AST] = list(tree.body)
     while stack:
         node = stack.pop()
@@ -174,7 +175,8 @@ def module_level_imports(tree: ast.Module) -> Iterator[Union[ast.Import, ast.Imp
                         stack.append(child)
 
 
-def add_import(module: cst.Module, package: str, obj: Optional[str] = None) -> cst.Module:
+def add_import(module: cst.Module, package: str,
+               obj: Optional[str] = None) -> cst.Module:
     """`module` with `import package` or `from package import obj` added if missing."""
     context = CodemodContext()
     AddImportsVisitor.add_needed_import(context, package, obj)

@@ -76,8 +76,8 @@ def _def_refusal(func: ast.AsyncFunctionDef, tree: ast.Module,
     for decorator in func.decorator_list:
         target = decorator.func if isinstance(decorator, ast.Call) else None
         if not (isinstance(target, ast.Attribute) and target.attr in ROUTE_DECORATORS):
-            return (f"it is decorated with `@{ast.unparse(decorator)}`, which may need a "
-                    "coroutine function")
+            return (f"it is decorated with `@{ast.unparse(decorator)}`, which may "
+                    "need a coroutine function")
         if target.attr == "websocket":
             return "websocket routes must stay `async def`"
     if exported is None or func.name in exported:
@@ -86,18 +86,18 @@ def _def_refusal(func: ast.AsyncFunctionDef, tree: ast.Module,
         if isinstance(node, ast.Name):
             path = names.resolve(node, names.scope(func)) or ""
             if path.split(".")[0] in EVENT_LOOP_LIBRARIES:
-                return (f"it uses `{node.id}`, which needs the event loop FastAPI would "
-                        "no longer run it on")
+                return (f"it uses `{node.id}`, which needs the event loop FastAPI "
+                        "would no longer run it on")
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and node.id == func.name and not _registration(
                 node, parent_of, names):
-            return (f"`{func.name}` is also used on line {node.lineno}, where it may be "
-                    "awaited")
+            return (f"`{func.name}` is also used on line {node.lineno}, where it may "
+                    "be awaited")
     return None
 
 
 def _registration(name: ast.Name, parent_of: dict[int, ast.AST], names: Names) -> bool:
-    """Whether `name` is passed to `Depends(...)`/`Security(...)` or registered as a route."""
+    """Whether `name` goes to `Depends(...)`/`Security(...)` or is a route endpoint."""
     parent = parent_of.get(id(name))
     if isinstance(parent, ast.keyword):
         keyword, parent = parent, parent_of.get(id(parent))
@@ -142,7 +142,7 @@ class _ToDef(cst.CSTTransformer):
 # -- time.sleep(x) -> await asyncio.sleep(x) -----------------------------------------
 
 def fix_sleep(text: str, findings: Sequence[Finding]) -> Attempt:
-    """Turn the `time.sleep(...)` statements of `findings` into `await asyncio.sleep`."""
+    """Turn the `time.sleep(...)` statements of `findings` into `asyncio.sleep`."""
     tree = ast.parse(text)
     problem = _asyncio_conflict(tree)
     if problem:
@@ -183,7 +183,8 @@ def _asyncio_conflict(tree: ast.Module) -> Optional[str]:
 def _imports_asyncio(tree: ast.Module) -> bool:
     for node in module_level_imports(tree):
         if isinstance(node, ast.Import) and any(
-                alias.name.split(".")[0] == "asyncio" and alias.asname in (None, "asyncio")
+                alias.name.split(".")[0] == "asyncio"
+                and alias.asname in (None, "asyncio")
                 for alias in node.names):
             return True
     return False

@@ -67,7 +67,8 @@ class _Module:
             if isinstance(node, (ast.Global, ast.Nonlocal)):
                 self.declared.update(node.names)
             elif isinstance(node, ast.Delete):
-                self.declared.update(t.id for t in node.targets if isinstance(t, ast.Name))
+                self.declared.update(
+                    t.id for t in node.targets if isinstance(t, ast.Name))
 
 
 def fix_alias(text: str, findings: Sequence[Finding]) -> Attempt:
@@ -177,7 +178,8 @@ def _check_name(module: _Module, scope, node: cst.ImportFrom, name: str) -> None
     if len(assignments) != 1 or next(iter(assignments)).node is not node:
         raise Declined(f"`{name}` is bound more than once in its scope")
     if mentions_in_strings(module.tree, name):
-        raise Declined(f"`{name}` is mentioned in a string annotation or forward reference")
+        raise Declined(f"`{name}` is mentioned in a string annotation or forward "
+                       "reference")
     for access in next(iter(assignments)).references:
         if not isinstance(access.node, cst.Name):
             raise Declined(f"`{name}` is used in a string annotation")
@@ -194,15 +196,15 @@ def _check_not_submodules(data, domain: str, inner: tuple[str, ...],
     if os.path.isdir(folder):
         for name in names:
             if has_module(folder, name):
-                raise Declined(f"`{name}` is a submodule: the aliased package would not "
-                               "load it")
+                raise Declined(f"`{name}` is a submodule: the aliased package would "
+                               "not load it")
     elif not os.path.isfile(folder + ".py"):
         raise Declined("cannot find the imported module to tell its submodules apart")
 
 
 def _reuse(module: _Module, scope, node: cst.ImportFrom, target: Target,
            plan: _Plan) -> bool:
-    """Whether `target` is already imported in `scope`; Declined if its name is taken."""
+    """Whether `scope` imports `target` already; Declined if its name is taken."""
     relative, parent, name, alias = target
     if (id(scope), target) in plan.targets:
         return True
@@ -213,7 +215,8 @@ def _reuse(module: _Module, scope, node: cst.ImportFrom, target: Target,
                 continue
             if isinstance(binder, ast.ImportFrom) and binder.level == relative and (
                     binder.module or "") == parent and all(
-                    a.name == name for a in binder.names if (a.asname or a.name) == alias):
+                    a.name == name for a in binder.names
+                    if (a.asname or a.name) == alias):
                 identical = True
             elif isinstance(binder, ast.Name) and isinstance(binder.ctx, ast.Load):
                 loads = True
@@ -232,7 +235,7 @@ def _reuse(module: _Module, scope, node: cst.ImportFrom, target: Target,
 def _rewrite(module: _Module, node: cst.ImportFrom, line: cst.SimpleStatementLine,
              kept: list[cst.ImportAlias], targets: list[Target],
              replace_in_place: bool) -> list[cst.SimpleStatementLine]:
-    """The lines that replace `line`: the statement with `kept` names, then `targets`."""
+    """The lines replacing `line`: the statement with `kept` names, then `targets`."""
     if "#" in module.wrapper.module.code_for_node(node):
         raise Declined("the import has comments inside that the rewrite would drop")
     new_imports = [_import_of(target) for target in targets]
@@ -240,7 +243,8 @@ def _rewrite(module: _Module, node: cst.ImportFrom, line: cst.SimpleStatementLin
         first = new_imports.pop(0).with_changes(semicolon=node.semicolon)
         result = [line.with_changes(body=[first])]
     elif kept:
-        result = [line.with_changes(body=[node.with_changes(names=_fix_commas(node, kept))])]
+        trimmed = node.with_changes(names=_fix_commas(node, kept))
+        result = [line.with_changes(body=[trimmed])]
     else:
         if _comments_on(line) or _alone_in_block(module, line):
             raise Declined("the same aliased import exists; remove this one by hand")
@@ -253,12 +257,14 @@ def _import_of(target: Target) -> cst.ImportFrom:
     module = cst.parse_expression(parent) if parent else None
     return cst.ImportFrom(
         module=module,  # type: ignore[arg-type]
-        names=[cst.ImportAlias(name=cst.Name(name), asname=cst.AsName(name=cst.Name(alias)))],
+        names=[cst.ImportAlias(name=cst.Name(name),
+                               asname=cst.AsName(name=cst.Name(alias)))],
         relative=[cst.Dot() for _ in range(relative)],
     )
 
 
-def _fix_commas(node: cst.ImportFrom, kept: list[cst.ImportAlias]) -> list[cst.ImportAlias]:
+def _fix_commas(node: cst.ImportFrom,
+                kept: list[cst.ImportAlias]) -> list[cst.ImportAlias]:
     last = node.names[-1]  # type: ignore[index]
     trailing = last.comma if node.lpar is not None else cst.MaybeSentinel.DEFAULT
     return [*kept[:-1], kept[-1].with_changes(comma=trailing)]
@@ -297,7 +303,8 @@ class _Apply(cst.CSTTransformer):
         replacement = self.plan.renames.get(id(original))
         if replacement is None:
             return updated
-        return replacement.deep_clone().with_changes(lpar=updated.lpar, rpar=updated.rpar)
+        return replacement.deep_clone().with_changes(lpar=updated.lpar,
+                                                     rpar=updated.rpar)
 
     def leave_SimpleStatementLine(
             self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
@@ -308,4 +315,3 @@ class _Apply(cst.CSTTransformer):
         if not lines:
             return cst.RemoveFromParent()
         return cst.FlattenSentinel(lines)
-

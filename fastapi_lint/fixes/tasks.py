@@ -17,7 +17,7 @@ else, or when the call's parentheses hold comments the rewrite would drop.
 from __future__ import annotations
 
 import ast
-from typing import Optional, Sequence, Union
+from typing import Optional, Sequence
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -85,7 +85,8 @@ def fix_background(text: str, findings: Sequence[Finding]) -> Attempt:
                 finding.end_line or 0, char_col(lines, finding.end_line or 0,
                                                 finding.end_col or 0))
         if span in spans and span not in transformer.done:
-            reason = transformer.declined.get(span, "cannot locate the call as a statement")
+            reason = transformer.declined.get(
+                span, "cannot locate the call as a statement")
             refusals.append(Refusal(finding, reason))
     if transformer.added and not _imports_background_tasks(tree):
         new = add_import(new, "fastapi", "BackgroundTasks")
@@ -94,7 +95,8 @@ def fix_background(text: str, findings: Sequence[Finding]) -> Attempt:
 
 def _check_call(call: ast.Call) -> None:
     if len(call.args) != 1 or call.keywords or isinstance(call.args[0], ast.Starred):
-        raise Declined("`create_task` gets more than the coroutine (`name=`, `context=`)")
+        raise Declined(
+            "`create_task` gets more than the coroutine (`name=`, `context=`)")
     inner = call.args[0]
     if not isinstance(inner, ast.Call):
         raise Declined("the task is not a direct call like `work(...)`")
@@ -135,7 +137,8 @@ def _imports_background_tasks(tree: ast.Module) -> bool:
 class _ToBackground(cst.CSTTransformer):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, spans: dict[Span, str], new_params: set[tuple[str, int]]) -> None:
+    def __init__(self, spans: dict[Span, str],
+                 new_params: set[tuple[str, int]]) -> None:
         super().__init__()
         self.spans = spans
         self.new_params = new_params
@@ -226,7 +229,7 @@ def _with_parameter(func: cst.FunctionDef) -> cst.Parameters:
 
 
 def _insert(sequence: list[cst.Param], index: int, new: cst.Param,
-            opener: Union[cst.BaseParenthesizableWhitespace, object]) -> list[cst.Param]:
+            opener: object) -> list[cst.Param]:
     """`sequence` with `new` at `index`, its commas in the style of its neighbours."""
     if not sequence:
         return [new]
