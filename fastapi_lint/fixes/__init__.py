@@ -57,31 +57,63 @@ def applies(finding: Finding, unsafe: bool) -> bool:
     return unsafe or rules.get(finding.code).fix == "safe"
 
 
+def _key(finding: Finding) -> tuple[str, str, str]:
+    """What identifies a finding across edits that move it: code, kind, message."""
+    return (*kind_of(finding), finding.message)
+
+
+def _not_refused(targets: list[Finding],
+                 refused: collections.Counter) -> list[Finding]:
+    budget = collections.Counter(refused)
+    remaining = []
+    for finding in targets:
+        if budget[_key(finding)] > 0:
+            budget[_key(finding)] -= 1
+        else:
+            remaining.append(finding)
+    return remaining
+
+
 def fix_text(text: str, check: Callable[[str], list[Finding]],
              unsafe: bool = False) -> Outcome:
-    """Apply every allowed fix to `text`; `check(text)` gives the findings to fix."""
+    """Apply every allowed fix to `text`; `check(text)` gives the findings to fix.
+
+    A finding a fixer declined is not offered to it again (edits elsewhere move it, so
+    it is recognised by code, kind and message), which keeps large files quick.
+    """
+    check = _remembering(check)
     before = check(text)
     current = text
-    refusals: list[Refusal] = []
+    refused: collections.Counter = collections.Counter()
+    reasons: dict[tuple[str, str, str], list[str]] = collections.defaultdict(list)
+
+    def decline(finding: Finding, reason: str) -> None:
+        refused[_key(finding)] += 1
+        reasons[_key(finding)].append(reason)
+
     for _ in range(_ROUNDS):
         changed = False
-        refusals = []
         for kind, fixer in FIXERS.items():
             for _ in range(_REPEATS):
-                targets = [f for f in check(current)
-                           if kind_of(f) == kind and applies(f, unsafe)]
+                found = check(current)
+                targets = _not_refused(
+                    [f for f in found if kind_of(f) == kind and applies(f, unsafe)],
+                    refused)
                 if not targets:
                     break
                 attempt = _attempt(fixer, current, targets)
+                for refusal in attempt.refusals:
+                    decline(refusal.finding, refusal.reason)
                 if attempt.text == current:
-                    refusals.extend(attempt.refusals)
                     break
                 problem = source.compiles(attempt.text)
                 if problem is not None:
                     logger.warning("the %s fix gave code that does not compile (%s); "
                                    "not applied", kind[0], problem)
-                    refusals.extend(Refusal(f, "the fix would not compile; left alone")
-                                    for f in targets)
+                    declined = {id(r.finding) for r in attempt.refusals}
+                    for finding in targets:
+                        if id(finding) not in declined:
+                            decline(finding, "the fix would not compile; left alone")
                     break
                 current = attempt.text
                 changed = True
@@ -91,8 +123,29 @@ def fix_text(text: str, check: Callable[[str], list[Finding]],
     counts = collections.Counter(f.code for f in before)
     counts.subtract(f.code for f in after)
     fixed = {code: n for code, n in sorted(counts.items()) if n > 0}
-    refusals.sort(key=lambda r: r.finding.sort_key())
+    refusals = []
+    used: collections.Counter = collections.Counter()
+    for finding in sorted(after, key=Finding.sort_key):
+        key = _key(finding)
+        if applies(finding, unsafe) and used[key] < len(reasons.get(key, ())):
+            refusals.append(Refusal(finding, reasons[key][used[key]]))
+            used[key] += 1
     return Outcome(current, fixed, refusals)
+
+
+Check = Callable[[str], list[Finding]]
+
+
+def _remembering(check: Check) -> Check:
+    """`check`, answering again for the text it saw last without re-checking."""
+    last: list = [None, None]
+
+    def remembered(text: str) -> list[Finding]:
+        if last[0] != text:
+            last[0], last[1] = text, check(text)
+        return last[1]
+
+    return remembered
 
 
 def _attempt(fixer: Fixer, text: str, targets: list[Finding]) -> Attempt:

@@ -183,22 +183,31 @@ def add_import(module: cst.Module, package: str,
     return AddImportsVisitor(context).transform_module(module)
 
 
-def mentions_in_strings(tree: ast.AST, name: str) -> bool:
-    """Whether a string literal that parses as an expression mentions `name`.
+def names_in_strings(tree: ast.AST) -> set[str]:
+    """The names mentioned by string literals that read as expressions.
 
-    Such strings are forward references (`"ErrorCode"`, `List["User"]`) that renaming
-    the name would silently break.
+    Such strings are forward references (`"ErrorCode"`, `List["User"]`) that renaming a
+    name would silently break. Docstrings and other prose do not parse and are skipped.
     """
+    found: set[str] = set()
     for node in ast.walk(tree):
         if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
             continue
-        value = node.value
-        if name not in value or len(value) > 1000:
+        value = node.value.strip()
+        if not value or len(value) > 500 or "\n" in value:
             continue
         try:
-            parsed = ast.parse(value.strip(), mode="eval")
+            parsed = ast.parse(value, mode="eval")
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
-        if any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(parsed)):
-            return True
-    return False
+        found.update(n.id for n in ast.walk(parsed) if isinstance(n, ast.Name))
+    return found
+
+
+def binders_by_name(tree: ast.AST) -> dict[str, list[ast.AST]]:
+    """For each name, the nodes that bind or mention it (see `binding_names`)."""
+    found: dict[str, list[ast.AST]] = {}
+    for node in ast.walk(tree):
+        for name, binder in binding_names(node):
+            found.setdefault(name, []).append(binder)
+    return found

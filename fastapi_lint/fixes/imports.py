@@ -29,8 +29,8 @@ from libcst.metadata import (MetadataWrapper, ParentNodeProvider, PositionProvid
 
 from ..findings import Finding
 from ..project.layout import has_module
-from .base import (Attempt, Declined, Refusal, binding_names, char_col, exported_names,
-                   lines_of, mentions_in_strings, parse_cst, refuse_all)
+from .base import (Attempt, Declined, Refusal, binders_by_name, char_col,
+                   exported_names, lines_of, names_in_strings, parse_cst, refuse_all)
 
 # (relative level, dotted parent or "", imported name, alias): an aliased import
 Target = tuple[int, str, str, str]
@@ -62,6 +62,8 @@ class _Module:
         self.imports = {(p.start.line, p.start.column): node
                         for node, p in self.positions.items()
                         if isinstance(node, cst.ImportFrom)}
+        self.binders = binders_by_name(self.tree)
+        self.in_strings = names_in_strings(self.tree)
         self.declared: set[str] = set()  # deleted, global or nonlocal names
         for node in ast.walk(self.tree):
             if isinstance(node, (ast.Global, ast.Nonlocal)):
@@ -177,7 +179,7 @@ def _check_name(module: _Module, scope, node: cst.ImportFrom, name: str) -> None
     assignments = scope.assignments[name]
     if len(assignments) != 1 or next(iter(assignments)).node is not node:
         raise Declined(f"`{name}` is bound more than once in its scope")
-    if mentions_in_strings(module.tree, name):
+    if name in module.in_strings:
         raise Declined(f"`{name}` is mentioned in a string annotation or forward "
                        "reference")
     for access in next(iter(assignments)).references:
@@ -209,19 +211,15 @@ def _reuse(module: _Module, scope, node: cst.ImportFrom, target: Target,
     if (id(scope), target) in plan.targets:
         return True
     identical = loads = False
-    for each in ast.walk(module.tree):
-        for bound, binder in binding_names(each):
-            if bound != alias:
-                continue
-            if isinstance(binder, ast.ImportFrom) and binder.level == relative and (
-                    binder.module or "") == parent and all(
-                    a.name == name for a in binder.names
-                    if (a.asname or a.name) == alias):
-                identical = True
-            elif isinstance(binder, ast.Name) and isinstance(binder.ctx, ast.Load):
-                loads = True
-            else:
-                raise Declined(f"`{alias}` already names something else in this module")
+    for binder in module.binders.get(alias, ()):
+        if isinstance(binder, ast.ImportFrom) and binder.level == relative and (
+                binder.module or "") == parent and all(
+                a.name == name for a in binder.names if (a.asname or a.name) == alias):
+            identical = True
+        elif isinstance(binder, ast.Name) and isinstance(binder.ctx, ast.Load):
+            loads = True
+        else:
+            raise Declined(f"`{alias}` already names something else in this module")
     if loads and not identical:
         raise Declined(f"`{alias}` already names something else in this module")
     # Reuse an identical import of the same scope only when it comes first: code that
