@@ -62,11 +62,18 @@ def check(ctx: FileContext) -> Iterator[Finding]:
 def _check_function(ctx: FileContext, func: ast.AsyncFunctionDef, extra, wrappers):
     scope = None
     awaited: set[int] = set()
-    endpoint_like = ctx.surface.is_route_or_dependency(func)
+    statements: set[int] = set()  # calls that are a statement of their own
+    routes = ctx.surface.routes_by_endpoint.get(id(func), ())
+    # A websocket endpoint must stay `async def`: never suggest `def` for one.
+    endpoint_like = ctx.surface.is_route_or_dependency(func) and not (
+        routes and all(route.websocket for route in routes))
     to_def = None
     for node in walk_shallow(func.body):
         if isinstance(node, ast.Await):
             awaited.add(id(node.value))
+            continue
+        if isinstance(node, ast.Expr):
+            statements.add(id(node.value))
             continue
         if not isinstance(node, ast.Call) or id(node) in awaited:
             continue
@@ -88,6 +95,12 @@ def _check_function(ctx: FileContext, func: ast.AsyncFunctionDef, extra, wrapper
             if to_def:
                 remedy = (f"declare `{func.name}` with `def` so FastAPI runs it in its "
                           "threadpool")
-        fix = "def" if endpoint_like and to_def else ("sleep" if path == "time.sleep" else None)
-        yield at(node, "FBP100", {"fix": fix, "function": func.name},
-                 call=call_label(node.func, path), function=func.name, remedy=remedy)
+        if endpoint_like and to_def:
+            fix = "def"
+        elif path == "time.sleep" and id(node) in statements:
+            fix = "sleep"  # as a statement, `await` can take its place as it is
+        else:
+            fix = None
+        data = {"fix": fix, "function": func.name, "def_line": func.lineno}
+        yield at(node, "FBP100", data, call=call_label(node.func, path), function=func.name,
+                 remedy=remedy)
