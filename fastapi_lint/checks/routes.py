@@ -1,7 +1,8 @@
-"""FBP300 and FBP301: routes that do not document their response."""
+"""FBP300, FBP301 and FBP304: routes that do not document their response or purpose."""
 
 from __future__ import annotations
 
+import ast
 from typing import Iterator
 
 from ..context import FileContext
@@ -27,6 +28,28 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             suggestion = _SUGGESTED_STATUS.get(needing[0], "HTTP_200_OK")
             yield at(route.node, "FBP301", method=methods, path=path,
                      suggestion=suggestion)
+
+
+def check_descriptions(ctx: FileContext) -> Iterator[Finding]:
+    """FBP304 (off by default): routes without summary, description or docstring."""
+    for route in ctx.surface.routes:
+        if _undescribed(route):
+            methods, path = route.label()
+            yield at(route.node, "FBP304", method=methods, path=path,
+                     function=route.endpoint.name)
+
+
+def _undescribed(route) -> bool:
+    """A route in the OpenAPI schema without `summary=`, `description=` or docstring."""
+    if route.websocket or route.star_kwargs or route.endpoint is None:
+        return False
+    keywords = route.keywords
+    if "summary" in keywords or "description" in keywords:
+        return False
+    schema = keywords.get("include_in_schema")
+    if isinstance(schema, ast.Constant) and schema.value is False:
+        return False  # not in the docs, nothing to describe
+    return not ast.get_docstring(route.endpoint)
 
 
 def _declares_response(route) -> bool:

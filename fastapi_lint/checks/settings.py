@@ -1,0 +1,161 @@
+"""FBP500: configuration read from the environment outside a settings class.
+
+Reads are `os.environ[...]`, `os.environ.get(...)` and `os.getenv(...)`, however
+imported. Writes (`os.environ["X"] = ...`) are not reads. In a settings class (a
+`BaseSettings` subclass, pydantic-settings or Pydantic v1) a field default that reads
+the environment is reported, because the class reads that variable itself; its
+`model_config` (or `class Config`) and its methods may read the environment, e.g. to
+choose the `.env` file. Test modules set up their environment as they need and are not
+checked.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterator, Optional
+
+from ..context import FileContext
+from ..findings import Finding, at
+
+SETTINGS_BASES = frozenset(
+    ("pydantic_settings.BaseSettings", "pydantic_settings.main.BaseSettings",
+     "pydantic.BaseSettings", "pydantic.env_settings.BaseSettings",
+     "pydantic.v1.BaseSettings", "pydantic.v1.env_settings.BaseSettings")
+)
+READ_CALLS = {"os.getenv": "os.getenv()", "os.environ.get": "os.environ.get()"}
+_NAMES = frozenset(("environ", "getenv"))
+_OUTSIDE = "outside a settings class"
+_OUTSIDE_REMEDY = ("make {read} a field of a `BaseSettings` class and read it from the "
+                   "settings object")
+
+# What a node stands in: ("outside", None), ("field", name), ("exempt", None).
+Where = tuple[str, Optional[str]]
+
+
+def check(ctx: FileContext) -> Iterator[Finding]:
+    if ctx.is_test or not _mentions_environment(ctx.tree):
+        return
+    settings_classes = _settings_classes(ctx)
+    stack: list[tuple[ast.AST, Where, Optional[ast.AST]]] = [
+        (node, ("outside", None), None) for node in reversed(ctx.tree.body)]
+    while stack:
+        node, where, func = stack.pop()
+        if where[0] != "exempt":
+            finding = _read(ctx, node, where, func)
+            if finding is not None:
+                yield finding
+        if isinstance(node, ast.ClassDef) and id(node) in settings_classes:
+            children = [(child, where, func) for child in
+                        (*node.decorator_list, *node.bases, *node.keywords)]
+            children += [(statement, _member(statement), func) for statement in node.body]
+        else:
+            inner = node if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) \
+                else func
+            children = [(child, where, inner) for child in ast.iter_child_nodes(node)]
+        stack.extend(reversed(children))
+
+
+def _mentions_environment(tree: ast.Module) -> bool:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in _NAMES:
+            return True
+        if isinstance(node, ast.Name) and node.id in _NAMES:
+            return True
+        if isinstance(node, ast.alias) and node.name.split(".")[-1] in _NAMES:
+            return True
+    return False
+
+
+def _settings_classes(ctx: FileContext) -> set[int]:
+    """Ids of this module's settings classes: `BaseSettings` and subclasses of it."""
+    known, found = set(SETTINGS_BASES), set()
+    classes = [n for n in ast.walk(ctx.tree) if isinstance(n, ast.ClassDef)]
+    changed = True
+    while changed:
+        changed = False
+        for cls in classes:
+            if id(cls) in found:
+                continue
+            for base in cls.bases:
+                path = ctx.names.resolve(base) or ""
+                name = path.rsplit(".", 1)[-1] if path else getattr(base, "id", "")
+                # An imported `AppSettings` is taken for a settings class by its name.
+                if path in known or name.endswith("Settings"):
+                    found.add(id(cls))
+                    known.add(f"{ctx.names.module}.{cls.name}")
+                    changed = True
+                    break
+    return found
+
+
+def _member(statement: ast.stmt) -> Where:
+    """What a statement of a settings class body is: field, configuration or method."""
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return ("exempt", None)
+    if isinstance(statement, ast.ClassDef) and statement.name == "Config":
+        return ("exempt", None)
+    target = None
+    if isinstance(statement, ast.AnnAssign):
+        target = statement.target
+    elif isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+        target = statement.targets[0]
+    if isinstance(target, ast.Name):
+        if target.id == "model_config":
+            return ("exempt", None)
+        return ("field", target.id)
+    return ("outside", None)
+
+
+def _read(ctx: FileContext, node: ast.AST, where: Where,
+          func: Optional[ast.AST]) -> Optional[Finding]:
+    """A finding when `node` reads the environment."""
+    if isinstance(node, ast.Call):
+        if isinstance(node.func, ast.Attribute):
+            if node.func.attr not in ("get", "getenv"):
+                return None
+        elif not isinstance(node.func, ast.Name):
+            return None
+        label = READ_CALLS.get(ctx.names.resolve(node.func, _scope(ctx, func)) or "")
+    elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
+        if _last(node.value) != "environ":
+            return None
+        path = ctx.names.resolve(node.value, _scope(ctx, func))
+        label = "os.environ[...]" if path == "os.environ" else None
+    else:
+        return None
+    if label is None:
+        return None
+    variable = _variable(node)
+    read = f"`{variable}`" if variable else "the variable"
+    if where[0] == "field":
+        return at(node, "FBP500", call=label,
+                  where=f"in the default of settings field `{where[1]}`",
+                  remedy=f"drop the default's read and let `BaseSettings` read {read} "
+                         "(set `validation_alias` if the names differ)")
+    return at(node, "FBP500", call=label, where=_OUTSIDE,
+              remedy=_OUTSIDE_REMEDY.format(read=read))
+
+
+def _last(node: ast.expr) -> Optional[str]:
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Name):
+        return node.id
+    return None
+
+
+def _scope(ctx: FileContext, func: Optional[ast.AST]):
+    if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return ctx.scope(func)
+    return None
+
+
+def _variable(node: ast.AST) -> Optional[str]:
+    """The literal variable name a read names, if any."""
+    if isinstance(node, ast.Call):
+        first = node.args[0] if node.args else None
+    else:
+        first = node.slice
+    if isinstance(first, ast.Constant) and isinstance(first.value, str):
+        return first.value if len(first.value) <= 40 else None
+    return None
