@@ -22,6 +22,7 @@ HTTP_EXCEPTIONS = frozenset(("fastapi.HTTPException", "fastapi.exceptions.HTTPEx
                              "starlette.exceptions.HTTPException"))
 PLACEHOLDER = re.compile(r"\{([A-Za-z_]\w*)(?::[A-Za-z_]\w*)?\}")
 _LOOKAHEAD = 3  # statements between a lookup and its check
+_MAX_LOOKUP_NODES = 400
 _GENERIC_PARAMS = frozenset(("id", "pk", "uuid", "key", "slug", "name", "uid"))
 _INSTANCE_FACTORIES = frozenset(("functools.partial",))
 
@@ -138,12 +139,18 @@ def _lookup(variable: str, value: ast.expr, params: frozenset[str], func,
                    if isinstance(n, ast.Name) and n.id in params})
     if not used:
         return None
-    normalized = copy.deepcopy(value)
-    for node in ast.walk(normalized):
-        if isinstance(node, ast.Name) and node.id in params:
-            node.id = "{}"
-    return InlineLookup(ast.unparse(normalized), ast.unparse(value), used[0], variable,
-                        func.name, where.lineno, where.col_offset)
+    if sum(1 for _ in ast.walk(value)) > _MAX_LOOKUP_NODES:
+        return None  # not a lookup anyone writes twice by hand
+    try:
+        normalized = copy.deepcopy(value)
+        for node in ast.walk(normalized):
+            if isinstance(node, ast.Name) and node.id in params:
+                node.id = "{}"
+        key, text = ast.unparse(normalized), ast.unparse(value)
+    except RecursionError:
+        return None
+    return InlineLookup(key, text, used[0], variable, func.name, where.lineno,
+                        where.col_offset)
 
 
 def _missing_check(test: ast.expr) -> Optional[ast.expr]:
@@ -299,7 +306,21 @@ def _builds_instance(ctx: FileContext, call: ast.Call) -> bool:
 
 
 def _call_label(call: ast.Call) -> str:
-    text = ast.unparse(call)
-    if len(text) <= 40:
-        return text
-    return ast.unparse(call.func)[:32] + "(...)"
+    """`RoleChecker('admin')`, or `RoleChecker(...)` when the arguments are long."""
+    name = _dotted(call.func) or "..."
+    if sum(1 for _ in ast.walk(call)) <= 40:
+        text = ast.unparse(call)
+        if len(text) <= 40:
+            return text
+    return name[:32] + "(...)"
+
+
+def _dotted(node: ast.expr) -> Optional[str]:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
