@@ -31,7 +31,7 @@ revision = "0123456789ab"
 
 
 def upgrade():
-    pass
+    op.execute("CREATE TABLE thing (id INTEGER)")
 
 
 def downgrade():
@@ -244,3 +244,52 @@ def test_long_expressions_are_fine(tmp_path, caplog):
     findings = check_tree(ast.parse(source), other, Settings(), str(tmp_path))
     assert not [r for r in caplog.records if r.name.startswith("fastapi_lint")]
     assert [f.code for f in findings].count("FBP500") == 900
+
+
+# -- messages ---------------------------------------------------------------------------
+
+
+def _messages(run, path) -> list[str]:
+    return run.messages(path.resolve())
+
+
+def test_messages_name_the_remedy(project_runs, rule_runs):
+    from harness import FIXTURES
+
+    projects = FIXTURES / "projects"
+    toml = project_runs[projects / "alembic_toml"]
+    versions = projects / "alembic_toml" / "schema" / "versions"
+    assert _messages(toml, versions / "2024_03_02_99aa88bb77cc_add_april.py") == [
+        "FBP600 migration file `2024_03_02_99aa88bb77cc_add_april.py` carries revision "
+        "id `99aa88bb77cc`, but its revision is `2b3c4d5e6f70`: rename it to "
+        "`2024_03_02_2b3c4d5e6f70_add_april.py`"]
+    assert _messages(toml, versions / "2024_03_03_3c4d5e6f7081_.py") == [
+        "FBP600 migration file `2024_03_03_3c4d5e6f7081_.py` names no change, only a "
+        "revision id: rename it after the change it makes"]
+    plain = project_runs[projects / "alembic_plain"]
+    name = "e5f6a7b8c9d0_create_invoices.py"
+    assert _messages(plain, projects / "alembic_plain" / "backend" / "migrations"
+                     / "versions" / name) == [
+        f"FBP600 migration file `{name}` does not follow "
+        "`%(year)d-%(month).2d-%(day).2d_%(slug)s` (option `migration-file-template`): "
+        "rename it to `2023-12-01_create_invoices.py`"]
+
+    rules_dir = FIXTURES / "rules"
+    found = _messages(rule_runs[rules_dir / "FBP203.py"], rules_dir / "FBP203.py")
+    assert found[0] == (
+        "FBP203 `catalog.fetch_article(article_id)` and its 404 check are repeated in 3 "
+        "routes of this module (`read_article`, `rename_article`, `drop_article`): move "
+        "them into a dependency such as `valid_article_id`")
+    found = _messages(rule_runs[rules_dir / "FBP500.py"], rules_dir / "FBP500.py")
+    assert found[0] == (
+        "FBP500 `os.environ[...]` reads the environment outside a settings class: make "
+        "`LOG_LEVEL` a field of a `BaseSettings` class and read it from the settings "
+        "object")
+    assert (
+        "FBP500 `os.getenv()` reads the environment in the default of settings field "
+        "`database_url`: drop the default's read and let `BaseSettings` read "
+        "`DATABASE_URL` (set `validation_alias` if the names differ)") in found
+    found = _messages(rule_runs[rules_dir / "FBP204.py"], rules_dir / "FBP204.py")
+    assert found[0] == (
+        "FBP204 `Depends(Throttle(per_minute=60))` builds the dependency inline: assign "
+        "`Throttle(per_minute=60)` to a module-level name and depend on that name")

@@ -41,6 +41,7 @@ class InlineLookup:
 
     key: str  # the lookup with path parameters written `{}`: equal keys, same lookup
     lookup: str  # the lookup as written, for messages
+    callee: str  # what the lookup calls, for messages about long lookups
     param: str  # the path parameter it looks up
     variable: str  # the name the result is bound to
     function: str  # the route function
@@ -147,9 +148,10 @@ def _lookup(variable: str, value: ast.expr, params: frozenset[str], func,
             if isinstance(node, ast.Name) and node.id in params:
                 node.id = "{}"
         key, text = ast.unparse(normalized), ast.unparse(value)
+        callee = ast.unparse(value.func)
     except RecursionError:
         return None
-    return InlineLookup(key, text, used[0], variable, func.name, where.lineno,
+    return InlineLookup(key, text, callee, used[0], variable, func.name, where.lineno,
                         where.col_offset)
 
 
@@ -230,7 +232,7 @@ def _repeated_lookups(ctx: FileContext) -> Iterator[Finding]:
         for item in items:
             yield at(_Position(item.line, item.col), "FBP203",
                      {"key": item.key, "param": item.param},
-                     lookup=_shorten(item.lookup), count=len(functions), routes=shown,
+                     lookup=_shorten(item), count=len(functions), routes=shown,
                      suggestion=_dependency_name(item))
 
 
@@ -248,8 +250,12 @@ def _dependency_name(item: InlineLookup) -> str:
     return f"valid_{item.param}"
 
 
-def _shorten(text: str, limit: int = 48) -> str:
-    return text if len(text) <= limit else text[: limit - 4] + "...)"
+def _shorten(item: InlineLookup, limit: int = 48) -> str:
+    """The lookup as written, or its callee with `(...)` when that is too long."""
+    if len(item.lookup) <= limit:
+        return item.lookup
+    callee = item.callee
+    return (callee if len(callee) <= limit else callee[: limit - 3] + "...") + "(...)"
 
 
 # -- FBP204 -----------------------------------------------------------------------------

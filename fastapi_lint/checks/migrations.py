@@ -26,6 +26,8 @@ APP_SUFFIXES = ("_models", "_schemas", "_services", "_service", "_crud")
 _HEX = re.compile(r"[0-9a-f]{8,}\Z")
 _CREATE_DATE = re.compile(r"Create Date:\s*(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})")
 _SLUG_WORDS = re.compile(r"\w+")
+# What Alembic writes when `revision` is run without `-m`.
+_PLACEHOLDER_MESSAGES = frozenset(("empty_message", "revision_id"))
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
@@ -73,7 +75,11 @@ def _check_name(ctx: FileContext, migration, revision: Optional[str]):
     else:
         source = "option `migration-file-template`"
     match = templates.pattern(template, revision).match(stem)
-    if match is None:
+    other = templates.pattern(template).match(stem) if match is None else None
+    if other is not None and other.groupdict().get("rev") and revision:
+        problem = (f"carries revision id `{other.group('rev')}`, but its revision is "
+                   f"`{revision}`")
+    elif match is None:
         problem = f"does not follow `{template}` ({source})"
     else:
         slug = match.groupdict().get("slug")
@@ -111,7 +117,7 @@ def _suggest(tree: ast.Module, template: str, revision: Optional[str]) -> Option
     lines = doc.strip().splitlines()
     message = lines[0] if lines else ""
     slug = "_".join(_SLUG_WORDS.findall(message)).lower()[:40].rstrip("_")
-    if not slug or _HEX.match(slug):
+    if not slug or _HEX.match(slug) or slug in _PLACEHOLDER_MESSAGES:
         return None
     values: dict[str, object] = {"rev": revision or "", "slug": slug}
     date = _CREATE_DATE.search(doc)
@@ -146,6 +152,9 @@ def _check_downgrade(tree: ast.Module) -> Iterator[Finding]:
         if upgrade is not None:
             yield at(upgrade, "FBP601", problem="is missing")
         return
+    upgrade = functions.get("upgrade")
+    if upgrade is not None and all(_does_nothing(s) for s in upgrade.body):
+        return  # an empty migration (a merge point, a placeholder): nothing to undo
     if all(_does_nothing(statement) for statement in downgrade.body):
         yield at(downgrade, "FBP601", problem="does nothing")
 

@@ -5,8 +5,10 @@ imported. Writes (`os.environ["X"] = ...`) are not reads. In a settings class (a
 `BaseSettings` subclass, pydantic-settings or Pydantic v1) a field default that reads
 the environment is reported, because the class reads that variable itself; its
 `model_config` (or `class Config`) and its methods may read the environment, e.g. to
-choose the `.env` file. Test modules set up their environment as they need and are not
-checked.
+choose the `.env` file. Not reported either: a name computed at run time (generic
+configuration machinery, not a setting), variables the operating system or runtime sets
+(`PATH`, `HOME`, `CUDA_VISIBLE_DEVICES`, ...), Django settings modules, and test modules,
+which set up their environment as they need.
 """
 
 from __future__ import annotations
@@ -24,6 +26,15 @@ SETTINGS_BASES = frozenset(
 )
 READ_CALLS = {"os.getenv": "os.getenv()", "os.environ.get": "os.environ.get()"}
 _NAMES = frozenset(("environ", "getenv"))
+# Set by the operating system, the shell or the runtime: not the app's configuration.
+PROCESS_VARIABLES = frozenset((
+    "PATH", "HOME", "USER", "USERNAME", "LOGNAME", "SHELL", "TERM", "PWD", "TMPDIR",
+    "TEMP", "TMP", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "HOSTNAME", "COLUMNS",
+    "LINES", "NO_COLOR", "FORCE_COLOR", "TZ", "PYTHONPATH", "PYTHONHASHSEED",
+    "VIRTUAL_ENV", "CONDA_PREFIX", "APPDATA", "LOCALAPPDATA", "USERPROFILE",
+    "SYSTEMROOT", "PROGRAMFILES", "CI", "PYTEST_CURRENT_TEST", "CUDA_VISIBLE_DEVICES",
+    "KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT",
+))
 _OUTSIDE = "outside a settings class"
 _OUTSIDE_REMEDY = ("make {read} a field of a `BaseSettings` class and read it from the "
                    "settings object")
@@ -33,7 +44,7 @@ Where = tuple[str, Optional[str]]
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
-    if ctx.is_test or not _mentions_environment(ctx.tree):
+    if ctx.is_test or not _mentions_environment(ctx.tree) or _is_django_settings(ctx.tree):
         return
     settings_classes = _settings_classes(ctx)
     stack: list[tuple[ast.AST, Where, Optional[ast.AST]]] = [
@@ -64,6 +75,14 @@ def _mentions_environment(tree: ast.Module) -> bool:
         if isinstance(node, ast.alias) and node.name.split(".")[-1] in _NAMES:
             return True
     return False
+
+
+def _is_django_settings(tree: ast.Module) -> bool:
+    """A Django settings module: Django's own configuration, read its own way."""
+    return any(isinstance(node, ast.Assign)
+               and any(isinstance(t, ast.Name) and t.id == "INSTALLED_APPS"
+                       for t in node.targets)
+               for node in tree.body)
 
 
 def _settings_classes(ctx: FileContext) -> set[int]:
@@ -125,8 +144,13 @@ def _read(ctx: FileContext, node: ast.AST, where: Where,
         return None
     if label is None:
         return None
-    variable = _variable(node)
-    read = f"`{variable}`" if variable else "the variable"
+    named = _variable(node)
+    if named is None:
+        return None  # a name computed at run time: configuration machinery
+    variable, literal = named
+    if literal and (variable.upper() in PROCESS_VARIABLES or variable.startswith("XDG_")):
+        return None  # the process's own environment
+    read = f"`{variable}`" if literal else f"the variable `{variable}` names"
     if where[0] == "field":
         return at(node, "FBP500", call=label,
                   where=f"in the default of settings field `{where[1]}`",
@@ -150,12 +174,17 @@ def _scope(ctx: FileContext, func: Optional[ast.AST]):
     return None
 
 
-def _variable(node: ast.AST) -> Optional[str]:
-    """The literal variable name a read names, if any."""
+def _variable(node: ast.AST) -> Optional[tuple[str, bool]]:
+    """(name, True) for a literal variable name, (constant, False) for `os.getenv(NAME)`."""
     if isinstance(node, ast.Call):
         first = node.args[0] if node.args else None
+        for keyword in node.keywords:
+            if keyword.arg == "key":
+                first = keyword.value
     else:
         first = node.slice
     if isinstance(first, ast.Constant) and isinstance(first.value, str):
-        return first.value if len(first.value) <= 40 else None
+        return first.value[:60], True
+    if isinstance(first, ast.Name) and first.id.isupper():
+        return first.id, False  # `os.getenv(DATABASE_URL_ENV)`: a named constant
     return None
