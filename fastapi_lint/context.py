@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ast
 import functools
-from typing import Optional
+from typing import Optional, TypeVar
+
+Node = TypeVar("Node", bound=ast.AST)
 
 from .names import FunctionNode, Names, Scope
 from .options import Settings
@@ -28,6 +30,13 @@ class FileContext:
                                    frozenset())
         self.names = Names(tree, self.info.module, self.info.package)
         self.surface = Surface(tree, self.names, settings.router_names)
+
+    def nodes(self, kind: type[Node]) -> list[Node]:
+        """Every node of one type in the file (in no particular order).
+
+        The aliases of `from ... import` statements are not included.
+        """
+        return self.surface.by_type.get(kind, [])  # type: ignore[return-value]
 
     @functools.cached_property
     def migration(self) -> Optional[migrations.MigrationFile]:

@@ -69,6 +69,8 @@ class Surface:
         self.routes: list[Route] = []
         # every `from ... import ...` with whether it stands under `if TYPE_CHECKING:`
         self.import_froms: list[tuple[ast.ImportFrom, bool]] = []
+        # every node of the module by type, recorded in the same pass
+        self.by_type: dict[type, list[ast.AST]] = {}
         self._assigned: dict[str, list[ast.expr]] = {}
         calls: list[ast.Call] = []
         self._scan(tree, calls)
@@ -85,8 +87,13 @@ class Surface:
 
     def _scan(self, tree: ast.Module, calls: list[ast.Call]) -> None:
         stack: list[tuple[ast.AST, Optional[ast.AST], bool]] = [(tree, None, False)]
+        by_type = self.by_type
         while stack:
             node, parent, typing_only = stack.pop()
+            bucket = by_type.get(type(node))
+            if bucket is None:
+                by_type[type(node)] = bucket = []
+            bucket.append(node)
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self.functions.append(node)
                 self.parents[id(node)] = parent

@@ -293,3 +293,14 @@ def test_messages_name_the_remedy(project_runs, rule_runs):
     assert found[0] == (
         "FBP204 `Depends(Throttle(per_minute=60))` builds the dependency inline: assign "
         "`Throttle(per_minute=60)` to a module-level name and depend on that name")
+
+
+def test_first_party_found_above_the_outermost_package(tmp_path):
+    # backend/app/ is a package holding the migrations; `app` is first-party even when
+    # the project root (the pyproject's folder) is far above.
+    write(tmp_path, "pyproject.toml", "[project]\nname = 'x'\n")
+    write(tmp_path, "services/backend/app/__init__.py")
+    write(tmp_path, "services/backend/app/alembic/env.py")
+    path = write(tmp_path, "services/backend/app/alembic/versions/x.py", MIGRATION)
+    found = migrations.migration_file(path, Settings(), str(tmp_path))
+    assert found is not None and "app" in found.first_party

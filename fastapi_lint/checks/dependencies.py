@@ -273,12 +273,10 @@ def _inline_instances(ctx: FileContext) -> Iterator[Finding]:
         for default in (*args.defaults, *args.kw_defaults):
             if default is not None:
                 candidates.extend(_depends_calls(ctx, default))
-    for node in ast.walk(ctx.tree):
-        if isinstance(node, ast.Call):
-            for keyword in node.keywords:
-                if keyword.arg == "dependencies":
-                    candidates.extend(_depends_calls(ctx, keyword.value))
-    for depends in candidates:
+    for keyword in ctx.nodes(ast.keyword):
+        if keyword.arg == "dependencies":
+            candidates.extend(_depends_calls(ctx, keyword.value))
+    for depends in sorted(candidates, key=lambda n: (n.lineno, n.col_offset)):
         if id(depends) in seen:
             continue
         seen.add(id(depends))

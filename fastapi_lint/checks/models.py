@@ -11,25 +11,19 @@ from ..project.basemodels import PYDANTIC_BASE_MODEL
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
-    direct = [cls for cls in _classes(ctx.tree) if _extends_base_model(ctx, cls)]
+    direct = [cls for cls in ctx.nodes(ast.ClassDef) if _extends_base_model(ctx, cls)]
     if not direct:
         return
     bases = ctx.base_models
     if not bases:
         return
     module = ctx.names.module
-    for cls in direct:
+    for cls in sorted(direct, key=lambda c: c.lineno):
         own = f"{module}.{cls.name}"
         if any(own == base or own.endswith("." + base) or base.endswith("." + own)
                for base in bases):
             continue  # the custom base itself
         yield at(cls, "FBP501", name=cls.name, base=bases[0])
-
-
-def _classes(tree: ast.Module) -> Iterator[ast.ClassDef]:
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ClassDef):
-            yield node
 
 
 def _extends_base_model(ctx: FileContext, cls: ast.ClassDef) -> bool:

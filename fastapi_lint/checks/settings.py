@@ -33,7 +33,7 @@ PROCESS_VARIABLES = frozenset((
     "LINES", "NO_COLOR", "FORCE_COLOR", "TZ", "PYTHONPATH", "PYTHONHASHSEED",
     "VIRTUAL_ENV", "CONDA_PREFIX", "APPDATA", "LOCALAPPDATA", "USERPROFILE",
     "SYSTEMROOT", "PROGRAMFILES", "CI", "PYTEST_CURRENT_TEST", "CUDA_VISIBLE_DEVICES",
-    "KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT",
+    "KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT", "OMP_NUM_THREADS",
 ))
 _OUTSIDE = "outside a settings class"
 _OUTSIDE_REMEDY = ("make {read} a field of a `BaseSettings` class and read it from the "
@@ -44,37 +44,69 @@ Where = tuple[str, Optional[str]]
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
-    if ctx.is_test or not _mentions_environment(ctx.tree) or _is_django_settings(ctx.tree):
+    if ctx.is_test:
+        return
+    candidates = _candidates(ctx)
+    if not candidates or _is_django_settings(ctx.tree):
         return
     settings_classes = _settings_classes(ctx)
-    stack: list[tuple[ast.AST, Where, Optional[ast.AST]]] = [
-        (node, ("outside", None), None) for node in reversed(ctx.tree.body)]
-    while stack:
-        node, where, func = stack.pop()
-        if where[0] != "exempt":
-            finding = _read(ctx, node, where, func)
-            if finding is not None:
-                yield finding
-        if isinstance(node, ast.ClassDef) and id(node) in settings_classes:
-            children = [(child, where, func) for child in
-                        (*node.decorator_list, *node.bases, *node.keywords)]
-            children += [(statement, _member(statement), func) for statement in node.body]
-        else:
-            inner = node if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) \
-                else func
-            children = [(child, where, inner) for child in ast.iter_child_nodes(node)]
-        stack.extend(reversed(children))
+    for node in sorted(candidates, key=lambda n: (n.lineno, n.col_offset)):
+        where = _where(node, settings_classes)
+        if where[0] == "exempt":
+            continue
+        finding = _read(ctx, node, where, _enclosing_function(ctx, node))
+        if finding is not None:
+            yield finding
 
 
-def _mentions_environment(tree: ast.Module) -> bool:
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and node.attr in _NAMES:
-            return True
-        if isinstance(node, ast.Name) and node.id in _NAMES:
-            return True
-        if isinstance(node, ast.alias) and node.name.split(".")[-1] in _NAMES:
-            return True
-    return False
+def _candidates(ctx: FileContext) -> list[ast.expr]:
+    """Subscripts and calls that may read the environment, by their spelling alone."""
+    aliases = {alias.asname or alias.name for node in ctx.nodes(ast.ImportFrom)
+               if node.module == "os" for alias in node.names
+               if alias.name in _NAMES}
+    found: list[ast.expr] = []
+    for node in ctx.nodes(ast.Subscript):
+        value = node.value
+        if isinstance(node.ctx, ast.Load) and (
+                (isinstance(value, ast.Attribute) and value.attr == "environ")
+                or (isinstance(value, ast.Name) and value.id in aliases)):
+            found.append(node)
+    for node in ctx.nodes(ast.Call):
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            if func.attr == "getenv" or (func.attr == "get" and _last(func.value) in (
+                    "environ", *aliases)):
+                found.append(node)
+        elif isinstance(func, ast.Name) and func.id in aliases:
+            found.append(node)
+    return found
+
+
+def _contains(outer: ast.AST, node: ast.AST) -> bool:
+    start = (outer.lineno, outer.col_offset)
+    end = (outer.end_lineno or outer.lineno, outer.end_col_offset or 0)
+    return start <= (node.lineno, node.col_offset) <= end
+
+
+def _where(node: ast.AST, settings_classes: list[ast.ClassDef]) -> Where:
+    """Where a read stands: in a settings field's default, exempt, or outside."""
+    for cls in settings_classes:
+        if _contains(cls, node):
+            for statement in cls.body:
+                if _contains(statement, node):
+                    return _member(statement)
+    return ("outside", None)
+
+
+def _enclosing_function(ctx: FileContext, node: ast.AST) -> Optional[ast.AST]:
+    """The innermost function whose body holds `node`, for resolving its names."""
+    found = None
+    for func in ctx.surface.functions:
+        if func.lineno > node.lineno:
+            break
+        if _contains(func, node):
+            found = func  # functions are sorted: a later match is nested deeper
+    return found
 
 
 def _is_django_settings(tree: ast.Module) -> bool:
@@ -85,10 +117,10 @@ def _is_django_settings(tree: ast.Module) -> bool:
                for node in tree.body)
 
 
-def _settings_classes(ctx: FileContext) -> set[int]:
-    """Ids of this module's settings classes: `BaseSettings` and subclasses of it."""
+def _settings_classes(ctx: FileContext) -> list[ast.ClassDef]:
+    """This module's settings classes: `BaseSettings` and subclasses of it."""
     known, found = set(SETTINGS_BASES), set()
-    classes = [n for n in ast.walk(ctx.tree) if isinstance(n, ast.ClassDef)]
+    classes = ctx.nodes(ast.ClassDef)
     changed = True
     while changed:
         changed = False
@@ -104,7 +136,7 @@ def _settings_classes(ctx: FileContext) -> set[int]:
                     known.add(f"{ctx.names.module}.{cls.name}")
                     changed = True
                     break
-    return found
+    return [cls for cls in classes if id(cls) in found]
 
 
 def _member(statement: ast.stmt) -> Where:

@@ -70,7 +70,8 @@ def migration_file(path: str, settings: Settings,
     else:
         template, source = templates.normalize(settings.migration_file_template), None
     relative = os.path.relpath(absolute, versions).replace(os.sep, "/")
-    roots = {os.path.dirname(versions), os.path.dirname(os.path.dirname(versions))}
+    roots = {os.path.dirname(versions), os.path.dirname(os.path.dirname(versions)),
+             _import_root(versions)}
     roots.update(os.path.dirname(c.path) for c in configs)
     if project_root:
         roots.add(project_root)
@@ -187,6 +188,21 @@ def _split_locations(value: str) -> list[str]:
     """`version_locations` split on spaces, commas, semicolons and `os.pathsep`."""
     separators = r"[\s,;]+" if os.pathsep == ";" else r"[\s,;:]+"
     return [v for v in re.split(separators, value.strip()) if v]
+
+
+def _import_root(folder: str) -> str:
+    """Where imports start: the folder above the outermost package around `folder`."""
+    current, inside = folder, False
+    for _ in range(_MAX_LEVELS):
+        is_package = "__init__.py" in listdir(current)
+        if inside and not is_package:
+            return current
+        inside = inside or is_package
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    return os.path.dirname(folder)
 
 
 @functools.lru_cache(maxsize=256)
