@@ -6,13 +6,13 @@ import ast
 import functools
 from typing import Optional, TypeVar
 
-Node = TypeVar("Node", bound=ast.AST)
-
 from .names import FunctionNode, Names, Scope
 from .options import Settings
 from .project import basemodels, migrations, testfiles
 from .project.layout import ModuleInfo, module_info
 from .surface import Surface
+
+Node = TypeVar("Node", bound=ast.AST)
 
 
 class FileContext:
@@ -55,7 +55,7 @@ class FileContext:
 
     @functools.cached_property
     def base_models(self) -> tuple[str, ...]:
-        """Dotted paths of the project's custom Pydantic base models (read when asked)."""
+        """Dotted paths of the project's custom Pydantic base models (read if asked)."""
         return basemodels.custom_base_models(self.info, self.settings)
 
     def scope(self, func: FunctionNode) -> Scope:

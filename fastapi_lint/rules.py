@@ -102,7 +102,7 @@ RULES: dict[str, Rule] = _rules(
         "`Depends({call})` builds the dependency inline: assign `{call}` to a "
         "module-level name and depend on that name",
         "dependencies",
-        "An inline instance cannot be overridden in tests and is not shared per request.",
+        "An inline instance cannot be overridden in tests, nor shared within a request.",
     ),
     Rule(
         "FBP304",
@@ -158,7 +158,7 @@ RULES: dict[str, Rule] = _rules(
         "sync `TestClient` {where}: use "
         "`httpx.AsyncClient(transport=ASGITransport(app=app))` instead",
         "testing",
-        "The sync `TestClient` runs the app on another event loop than async tests use.",
+        "The sync `TestClient` runs the app on another loop than the async test's own.",
     ),
 )
 

@@ -39,7 +39,7 @@ def downgrade():
 '''
 
 
-# -- file templates ---------------------------------------------------------------------
+# -- file templates --------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("template,name,matches", [
@@ -65,12 +65,14 @@ def test_template_problems_and_normalize():
     assert templates.normalize("%%(rev)s_%%(slug)s") == "%(rev)s_%(slug)s"
     assert templates.problems("%(rev)s_%(slug)s") == []
     assert templates.problems("%(when)s_%(slug)s") == ["unknown field `when`"]
-    assert "a `%` that starts no `%(field)s` token" in templates.problems("100%_%(rev)s")
-    assert templates.render("%(year)d-%(month).2d", {"year": 2024, "month": 3}) == "2024-03"
+    stray = "a `%` that starts no `%(field)s` token"
+    assert stray in templates.problems("100%_%(rev)s")
+    values = {"year": 2024, "month": 3}
+    assert templates.render("%(year)d-%(month).2d", values) == "2024-03"
     assert templates.render("%(year)d", {}) is None
 
 
-# -- options ----------------------------------------------------------------------------
+# -- options ---------------------------------------------------------------------------
 
 
 def test_guide_options_parse():
@@ -89,7 +91,8 @@ def test_guide_options_parse():
 
 def test_guide_options_report_every_problem():
     with pytest.raises(ConfigError) as error:
-        options.build({"base-model": "CustomModel", "migration-file-template": "%(when)s",
+        options.build({"base-model": "CustomModel",
+                       "migration-file-template": "%(when)s",
                        "async-test-client": "always", "test-files": 3})
     text = str(error.value)
     for key in ("base-model", "migration-file-template", "async-test-client",
@@ -105,7 +108,7 @@ def test_bad_choice_on_flake8_command_line_is_a_clean_error(tmp_path):
     assert "async-test-client" in run.stderr and "Traceback" not in run.stderr
 
 
-# -- migrations -------------------------------------------------------------------------
+# -- migrations ------------------------------------------------------------------------
 
 
 def test_script_location_with_here_and_version_locations(tmp_path):
@@ -182,7 +185,7 @@ def test_suggested_name_uses_docstring_date_and_message(tmp_path):
     assert "rename it to `2024-01-31_add_thing.py`" in messages[0][3]
 
 
-# -- custom base model ------------------------------------------------------------------
+# -- custom base model -----------------------------------------------------------------
 
 
 BASE = '''from pydantic import BaseModel, ConfigDict
@@ -216,7 +219,7 @@ def test_base_model_option_wins_and_unreadable_models_are_ignored(tmp_path):
     assert basemodels.custom_base_models(info, chosen) == ("lib.Base",)
 
 
-# -- engine-level odd input --------------------------------------------------------------
+# -- engine-level odd input ------------------------------------------------------------
 
 
 def test_long_expressions_are_fine(tmp_path, caplog):
@@ -246,7 +249,7 @@ def test_long_expressions_are_fine(tmp_path, caplog):
     assert [f.code for f in findings].count("FBP500") == 900
 
 
-# -- messages ---------------------------------------------------------------------------
+# -- messages --------------------------------------------------------------------------
 
 
 def _messages(run, path) -> list[str]:
@@ -277,9 +280,9 @@ def test_messages_name_the_remedy(project_runs, rule_runs):
     rules_dir = FIXTURES / "rules"
     found = _messages(rule_runs[rules_dir / "FBP203.py"], rules_dir / "FBP203.py")
     assert found[0] == (
-        "FBP203 `catalog.fetch_article(article_id)` and its 404 check are repeated in 3 "
-        "routes of this module (`read_article`, `rename_article`, `drop_article`): move "
-        "them into a dependency such as `valid_article_id`")
+        "FBP203 `catalog.fetch_article(article_id)` and its 404 check are repeated in "
+        "3 routes of this module (`read_article`, `rename_article`, `drop_article`): "
+        "move them into a dependency such as `valid_article_id`")
     found = _messages(rule_runs[rules_dir / "FBP500.py"], rules_dir / "FBP500.py")
     assert found[0] == (
         "FBP500 `os.environ[...]` reads the environment outside a settings class: make "
@@ -291,8 +294,9 @@ def test_messages_name_the_remedy(project_runs, rule_runs):
         "`DATABASE_URL` (set `validation_alias` if the names differ)") in found
     found = _messages(rule_runs[rules_dir / "FBP204.py"], rules_dir / "FBP204.py")
     assert found[0] == (
-        "FBP204 `Depends(Throttle(per_minute=60))` builds the dependency inline: assign "
-        "`Throttle(per_minute=60)` to a module-level name and depend on that name")
+        "FBP204 `Depends(Throttle(per_minute=60))` builds the dependency inline: "
+        "assign `Throttle(per_minute=60)` to a module-level name and depend on that "
+        "name")
 
 
 def test_first_party_found_above_the_outermost_package(tmp_path):

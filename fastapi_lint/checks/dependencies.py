@@ -1,4 +1,4 @@
-"""FBP203 and FBP204: validation that belongs in dependencies, dependencies built inline.
+"""FBP203, FBP204: validation that belongs in a dependency; dependencies built inline.
 
 FBP203 compares the routes of one module. `inline_lookups` describes each route's
 lookup-or-404 as plain data (a key, a label, a position), so that a project index can
@@ -18,8 +18,10 @@ from ..context import FileContext
 from ..findings import Finding, at
 from ..names import walk_shallow
 
-HTTP_EXCEPTIONS = frozenset(("fastapi.HTTPException", "fastapi.exceptions.HTTPException",
-                             "starlette.exceptions.HTTPException"))
+HTTP_EXCEPTIONS = frozenset(
+    ("fastapi.HTTPException", "fastapi.exceptions.HTTPException",
+     "starlette.exceptions.HTTPException")
+)
 PLACEHOLDER = re.compile(r"\{([A-Za-z_]\w*)(?::[A-Za-z_]\w*)?\}")
 _LOOKAHEAD = 3  # statements between a lookup and its check
 _MAX_LOOKUP_NODES = 400
@@ -32,7 +34,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
     yield from _inline_instances(ctx)
 
 
-# -- FBP203 -----------------------------------------------------------------------------
+# -- FBP203 ----------------------------------------------------------------------------
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,8 +96,10 @@ def _lookups_in(ctx: FileContext, func, params: frozenset[str]) -> list[InlineLo
         for index, statement in enumerate(block):
             if isinstance(statement, ast.If):
                 walrus = _missing_check(statement.test)
-                if isinstance(walrus, ast.NamedExpr) and _raises_not_found(ctx, statement):
-                    item = _lookup(walrus.target.id, walrus.value, params, func, statement)
+                if (isinstance(walrus, ast.NamedExpr)
+                        and _raises_not_found(ctx, statement)):
+                    item = _lookup(walrus.target.id, walrus.value, params, func,
+                                   statement)
                     if item is not None:
                         found.append(item)
                 continue
@@ -104,7 +108,8 @@ def _lookups_in(ctx: FileContext, func, params: frozenset[str]) -> list[InlineLo
                 continue
             variable, value = bound
             for later in block[index + 1: index + 1 + _LOOKAHEAD]:
-                checked = _missing_check(later.test) if isinstance(later, ast.If) else None
+                checked = (_missing_check(later.test) if isinstance(later, ast.If)
+                           else None)
                 if isinstance(checked, ast.Name) and checked.id == variable:
                     if _raises_not_found(ctx, later):
                         item = _lookup(variable, value, params, func, statement)
@@ -156,7 +161,7 @@ def _lookup(variable: str, value: ast.expr, params: frozenset[str], func,
 
 
 def _missing_check(test: ast.expr) -> Optional[ast.expr]:
-    """The checked expression of `not x`, `x is None`, `x == None` (first of an `or`)."""
+    """What `not x`, `x is None`, `x == None` checks (the first operand of an `or`)."""
     if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or):
         test = test.values[0]
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
@@ -258,7 +263,7 @@ def _shorten(item: InlineLookup, limit: int = 48) -> str:
     return (callee if len(callee) <= limit else callee[: limit - 3] + "...") + "(...)"
 
 
-# -- FBP204 -----------------------------------------------------------------------------
+# -- FBP204 ----------------------------------------------------------------------------
 
 
 def _inline_instances(ctx: FileContext) -> Iterator[Finding]:

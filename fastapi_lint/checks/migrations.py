@@ -24,7 +24,8 @@ APP_PARTS = frozenset(("models", "model", "schemas", "services", "service", "cru
                        "repositories", "repository"))
 APP_SUFFIXES = ("_models", "_schemas", "_services", "_service", "_crud")
 _HEX = re.compile(r"[0-9a-f]{8,}\Z")
-_CREATE_DATE = re.compile(r"Create Date:\s*(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})")
+_CREATE_DATE = re.compile(
+    r"Create Date:\s*(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})")
 _SLUG_WORDS = re.compile(r"\w+")
 # What Alembic writes when `revision` is run without `-m`.
 _PLACEHOLDER_MESSAGES = frozenset(("empty_message", "revision_id"))
@@ -46,7 +47,7 @@ _MISSING = object()
 
 
 def _module_string(tree: ast.Module, name: str):
-    """The value of a module-level `name = "..."`: a str, None (other value), _MISSING."""
+    """A module-level `name = "..."`: the str, None for another value, or _MISSING."""
     for node in tree.body:
         targets = []
         if isinstance(node, ast.Assign):
@@ -60,7 +61,7 @@ def _module_string(tree: ast.Module, name: str):
     return _MISSING
 
 
-# -- FBP600 -----------------------------------------------------------------------------
+# -- FBP600 ----------------------------------------------------------------------------
 
 
 def _check_name(ctx: FileContext, migration, revision: Optional[str]):
@@ -138,7 +139,7 @@ def _suggest(tree: ast.Module, template: str, revision: Optional[str]) -> Option
     return rendered + ".py" if rendered else None
 
 
-# -- FBP601 -----------------------------------------------------------------------------
+# -- FBP601 ----------------------------------------------------------------------------
 
 
 def _check_downgrade(tree: ast.Module) -> Iterator[Finding]:
@@ -175,11 +176,12 @@ def _does_nothing(statement: ast.stmt) -> bool:
     if isinstance(statement, ast.Pass):
         return True
     if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
-        return statement.value.value is Ellipsis or isinstance(statement.value.value, str)
+        value = statement.value.value
+        return value is Ellipsis or isinstance(value, str)
     return False
 
 
-# -- FBP602 -----------------------------------------------------------------------------
+# -- FBP602 ----------------------------------------------------------------------------
 
 
 def _check_imports(ctx: FileContext, first_party: frozenset[str]) -> Iterator[Finding]:

@@ -6,9 +6,9 @@ imported. Writes (`os.environ["X"] = ...`) are not reads. In a settings class (a
 the environment is reported, because the class reads that variable itself; its
 `model_config` (or `class Config`) and its methods may read the environment, e.g. to
 choose the `.env` file. Not reported either: a name computed at run time (generic
-configuration machinery, not a setting), variables the operating system or runtime sets
-(`PATH`, `HOME`, `CUDA_VISIBLE_DEVICES`, ...), Django settings modules, and test modules,
-which set up their environment as they need.
+configuration machinery, not a setting), variables the operating system or runtime
+sets (`PATH`, `HOME`, `CUDA_VISIBLE_DEVICES`, ...), Django settings modules, and test
+modules, which set up their environment as they need.
 """
 
 from __future__ import annotations
@@ -180,7 +180,8 @@ def _read(ctx: FileContext, node: ast.AST, where: Where,
     if named is None:
         return None  # a name computed at run time: configuration machinery
     variable, literal = named
-    if literal and (variable.upper() in PROCESS_VARIABLES or variable.startswith("XDG_")):
+    if literal and (variable.upper() in PROCESS_VARIABLES
+                    or variable.startswith("XDG_")):
         return None  # the process's own environment
     read = f"`{variable}`" if literal else f"the variable `{variable}` names"
     if where[0] == "field":
@@ -207,7 +208,7 @@ def _scope(ctx: FileContext, func: Optional[ast.AST]):
 
 
 def _variable(node: ast.AST) -> Optional[tuple[str, bool]]:
-    """(name, True) for a literal variable name, (constant, False) for `os.getenv(NAME)`."""
+    """(name, True) for a literal variable name; (NAME, False) for `os.getenv(NAME)`."""
     if isinstance(node, ast.Call):
         first = node.args[0] if node.args else None
         for keyword in node.keywords:

@@ -16,7 +16,8 @@ from ..context import FileContext
 from ..findings import Finding, at
 from ..names import walk_shallow
 
-CLIENTS = frozenset(("fastapi.testclient.TestClient", "starlette.testclient.TestClient"))
+CLIENTS = frozenset(
+    ("fastapi.testclient.TestClient", "starlette.testclient.TestClient"))
 FIXTURES = frozenset(("pytest.fixture", "pytest_asyncio.fixture"))
 _WEBSOCKET = "websocket_connect"
 
@@ -83,10 +84,12 @@ def _client_classes(ctx: FileContext) -> Optional[frozenset[str]]:
                                          for b in cls.bases):
                 known.add(path)
                 changed = True
-    mentioned = any(isinstance(n, (ast.Name, ast.Attribute, ast.alias))
-                    and "TestClient" in (getattr(n, "id", None) or getattr(n, "attr", None)
-                                         or getattr(n, "name", ""))
-                    for n in ast.walk(ctx.tree))
+    mentioned = (
+        any("TestClient" in n.id for n in ctx.nodes(ast.Name))
+        or any("TestClient" in n.attr for n in ctx.nodes(ast.Attribute))
+        or any("TestClient" in alias.name or "testclient" in (node.module or "")
+               for node in ctx.nodes(ast.ImportFrom) for alias in node.names)
+    )
     return frozenset(known) if mentioned or len(known) > len(CLIENTS) else None
 
 

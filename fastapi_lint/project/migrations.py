@@ -75,7 +75,8 @@ def migration_file(path: str, settings: Settings,
     roots.update(os.path.dirname(c.path) for c in configs)
     if project_root:
         roots.add(project_root)
-    return MigrationFile(absolute, relative, template, source, _first_party(frozenset(roots)))
+    return MigrationFile(absolute, relative, template, source,
+                         _first_party(frozenset(roots)))
 
 
 def _ancestors(folder: str, project_root: Optional[str]):

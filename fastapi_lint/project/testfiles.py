@@ -1,4 +1,4 @@
-"""Which files are tests: pytest's conventions, as the `test-files` option lists them."""
+"""Which files are tests: pytest's conventions, as the `test-files` option has them."""
 
 from __future__ import annotations
 
