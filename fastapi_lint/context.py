@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import ast
-from typing import Optional
+import functools
+from typing import Optional, TypeVar
 
 from .names import FunctionNode, Names, Scope
 from .options import Settings
+from .project import basemodels, migrations, testfiles
 from .project.layout import ModuleInfo, module_info
 from .surface import Surface
+
+Node = TypeVar("Node", bound=ast.AST)
 
 
 class FileContext:
@@ -26,6 +30,33 @@ class FileContext:
                                    frozenset())
         self.names = Names(tree, self.info.module, self.info.package)
         self.surface = Surface(tree, self.names, settings.router_names)
+
+    def nodes(self, kind: type[Node]) -> list[Node]:
+        """Every node of one type in the file (in no particular order).
+
+        The aliases of `from ... import` statements are not included.
+        """
+        return self.surface.by_type.get(kind, [])  # type: ignore[return-value]
+
+    @functools.cached_property
+    def migration(self) -> Optional[migrations.MigrationFile]:
+        """The Alembic migration this file is, or None (read when first asked)."""
+        if self.path in (None, "-", "stdin"):
+            return None
+        return migrations.migration_file(self.info.path, self.settings,
+                                         self.info.project_root)
+
+    @functools.cached_property
+    def is_test(self) -> bool:
+        """Whether this file is a test module or a `conftest.py`."""
+        if self.path in (None, "-", "stdin"):
+            return False
+        return testfiles.is_test_file(self.info.path, self.settings)
+
+    @functools.cached_property
+    def base_models(self) -> tuple[str, ...]:
+        """Dotted paths of the project's custom Pydantic base models (read if asked)."""
+        return basemodels.custom_base_models(self.info, self.settings)
 
     def scope(self, func: FunctionNode) -> Scope:
         """The scope of a function, its enclosing functions' scopes as parents."""

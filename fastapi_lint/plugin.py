@@ -29,6 +29,8 @@ class Plugin:
 
     # Values given on flake8's command line or in its config files, by Settings field.
     _overrides: dict[str, Any] = {}
+    # Rules off by default that `--select` / `--extend-select` name in full.
+    _opted_in: frozenset[str] = frozenset()
 
     def __init__(self, tree: ast.AST, filename: str = "-") -> None:
         self.tree = tree
@@ -63,6 +65,7 @@ class Plugin:
         except ConfigError as error:
             sys.stderr.write(f"fastapi-lint: configuration error\n{error}\n")
             raise SystemExit(2) from None
+        cls._opted_in = opted_in(parsed)
         _settings_for.cache_clear()
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
@@ -73,7 +76,24 @@ class Plugin:
         if settings is None:
             return
         for finding in check_tree(self.tree, path, settings, root):
+            if not finding.rule.default and finding.code not in self._opted_in:
+                continue
             yield finding.line, finding.col, f"{finding.code} {finding.message}", type(self)
+
+
+def opted_in(parsed: argparse.Namespace) -> frozenset[str]:
+    """Codes of rules off by default that the user named in full.
+
+    flake8 lets an explicit `--select FBP` override the default ignore list, which would
+    switch on every opinionated rule with the family; like flake8-bugbear's B9 rules, an
+    off-by-default rule runs only when `--select` or `--extend-select` names its code.
+    """
+    named = set()
+    for attribute in ("select", "extend_select"):
+        for entry in getattr(parsed, attribute, None) or ():
+            named.add(str(entry).strip().upper())
+    return frozenset(code for code, rule in rules.RULES.items()
+                     if not rule.default and code in named)
 
 
 def vars_of(settings: Settings, values: dict[str, Any]) -> dict[str, Any]:

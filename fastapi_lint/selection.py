@@ -5,7 +5,8 @@ rule). A layer of settings starts from its `select` (or, without one, from the l
 below, and at the bottom from the rules on by default), adds `extend-select` and
 removes `ignore`; when a code matches both a selecting and an ignoring entry, the longer
 (more specific) entry wins and a tie ignores it. A rule that is off by default is only
-reported when an entry selects it, as with flake8's `--select` / `--extend-select`.
+reported when an entry names its code in full, as with flake8, where `--select FBP`
+leaves out a rule the plugin ignores by default and `--extend-select FBP304` brings it in.
 The configuration file is one layer, the command line a second one on top of it.
 """
 
@@ -42,6 +43,8 @@ def apply_layer(current: frozenset[str], select: Optional[Sequence[str]],
     chosen = set()
     for code in rules.RULES:
         picked = [*(select or ()), *extend]
+        if not rules.get(code).default:
+            picked = [entry for entry in picked if entry == code]
         by_select = _longest(code, picked)
         by_ignore = _longest(code, ignore)
         if by_select >= 0 and by_select > by_ignore:

@@ -1,4 +1,4 @@
-"""FBP300 and FBP301: routes that do not document their response."""
+"""FBP300, FBP301 and FBP304: routes that do not document their response or purpose."""
 
 from __future__ import annotations
 
@@ -46,6 +46,49 @@ def _bodiless(route) -> bool:
     if isinstance(value, ast.Attribute):
         return any(value.attr.startswith(f"HTTP_{code}_") for code in _BODILESS)
     return False
+
+
+def check_descriptions(ctx: FileContext) -> Iterator[Finding]:
+    """FBP304 (off by default): routes without summary, description or docstring."""
+    undocumented = None
+    for route in ctx.surface.routes:
+        if _undescribed(route):
+            if undocumented is None:
+                undocumented = _apps_without_openapi(ctx)
+            owner = route.node.func
+            if isinstance(owner, ast.Attribute) and isinstance(owner.value, ast.Name):
+                if owner.value.id in undocumented:
+                    continue
+            methods, path = route.label()
+            yield at(route.node, "FBP304", method=methods, path=path,
+                     function=route.endpoint.name)
+
+
+def _apps_without_openapi(ctx: FileContext) -> frozenset[str]:
+    """Names of this module's apps made with `openapi_url=None`: no docs to describe."""
+    names = set()
+    for node in ctx.tree.body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            call = node.value
+            if (ctx.names.resolve(call.func) or "") not in ctx.surface.fastapi_classes:
+                continue
+            if any(k.arg == "openapi_url" and isinstance(k.value, ast.Constant)
+                   and k.value.value is None for k in call.keywords):
+                names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return frozenset(names)
+
+
+def _undescribed(route) -> bool:
+    """A route in the OpenAPI schema without `summary=`, `description=` or docstring."""
+    if route.websocket or route.star_kwargs or route.endpoint is None:
+        return False
+    keywords = route.keywords
+    if "summary" in keywords or "description" in keywords:
+        return False
+    schema = keywords.get("include_in_schema")
+    if isinstance(schema, ast.Constant) and schema.value is False:
+        return False  # not in the docs, nothing to describe
+    return not ast.get_docstring(route.endpoint)
 
 
 def _declares_response(route) -> bool:
