@@ -8,6 +8,7 @@ import dataclasses
 import json
 import os
 import re
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -619,3 +620,17 @@ def test_websocket_routes_are_not_told_to_use_def(tmp_path):
     '''))
     [item] = json.loads(run("check", "--format", "json", cwd=tmp_path).out)
     assert item["message"].endswith("use `await asyncio.sleep(...)`")
+
+
+def test_checking_never_loads_libcst(tmp_path):
+    """flake8's path and the command without --fix/--diff stay free of libcst."""
+    write(tmp_path / "a.py", SLEEPY)
+    script = ("import sys\n"
+              "from fastapi_lint import cli, plugin\n"
+              "code = cli.main(['check', '--jobs', '1', '.'])\n"
+              "assert 'libcst' not in sys.modules, 'libcst was imported'\n"
+              "sys.exit(code)\n")
+    proc = subprocess.run([sys.executable, "-c", script], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stderr
+    assert "a.py:5:5: FBP100" in proc.stdout
