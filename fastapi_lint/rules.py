@@ -42,7 +42,7 @@ RULES: dict[str, Rule] = _rules(
     Rule(
         "FBP100",
         "blocking-call-in-async",
-        "blocking call `{call}` in `async def {function}`: {remedy}",
+        "blocking call {call} in `async def {function}`: {remedy}",
         "blocking",
         "A blocking call in an `async def` stalls the event loop and every request on it.",
         fix="safe",
@@ -82,8 +82,8 @@ RULES: dict[str, Rule] = _rules(
     Rule(
         "FBP400",
         "fire-and-forget-task",
-        "`{call}` in `{function}` starts a task nobody awaits{detail}: "
-        "use `background_tasks.add_task(...)` with a `BackgroundTasks` parameter",
+        "`{call}` in `{function}` starts a task it never awaits{detail}: "
+        "use a `BackgroundTasks` parameter's `add_task`",
         "tasks",
         "Fire-and-forget tasks in routes get lost, swallow errors and outlive the request.",
         fix="unsafe",

@@ -28,9 +28,27 @@ def awaits_something(func: ast.AsyncFunctionDef) -> bool:
     return False
 
 
-def call_label(path: str) -> str:
-    """How a message names a resolved call: `time.sleep()`, `open()`."""
-    return (path[len("builtins."):] if path.startswith("builtins.") else path) + "()"
+def call_label(func: ast.expr, path: str) -> str:
+    """How a message names a call: `time.sleep()`, `open()`, `db.get()` on `Session`."""
+    if path.startswith("builtins."):
+        path = path[len("builtins."):]
+    receiver, made, _ = path.partition("()")
+    text = dotted_text(func)
+    if made and text is not None:
+        return f"`{text}()` on a `{receiver}`"
+    return f"`{path}()`"
+
+
+def dotted_text(node: ast.expr):
+    """`a.b.c` for a chain of names and attributes (at most 5), else None."""
+    parts = []
+    while isinstance(node, ast.Attribute) and len(parts) < 5:
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
@@ -44,11 +62,18 @@ def check(ctx: FileContext) -> Iterator[Finding]:
 def _check_function(ctx: FileContext, func: ast.AsyncFunctionDef, extra, wrappers):
     scope = None
     awaited: set[int] = set()
-    endpoint_like = ctx.surface.is_route_or_dependency(func)
+    statements: set[int] = set()  # calls that are a statement of their own
+    routes = ctx.surface.routes_by_endpoint.get(id(func), ())
+    # A websocket endpoint must stay `async def`: never suggest `def` for one.
+    endpoint_like = ctx.surface.is_route_or_dependency(func) and not (
+        routes and all(route.websocket for route in routes))
     to_def = None
     for node in walk_shallow(func.body):
         if isinstance(node, ast.Await):
             awaited.add(id(node.value))
+            continue
+        if isinstance(node, ast.Expr):
+            statements.add(id(node.value))
             continue
         if not isinstance(node, ast.Call) or id(node) in awaited:
             continue
@@ -70,6 +95,12 @@ def _check_function(ctx: FileContext, func: ast.AsyncFunctionDef, extra, wrapper
             if to_def:
                 remedy = (f"declare `{func.name}` with `def` so FastAPI runs it in its "
                           "threadpool")
-        fix = "def" if endpoint_like and to_def else ("sleep" if path == "time.sleep" else None)
-        yield at(node, "FBP100", {"fix": fix, "function": func.name},
-                 call=call_label(path), function=func.name, remedy=remedy)
+        if endpoint_like and to_def:
+            fix = "def"
+        elif path == "time.sleep" and id(node) in statements:
+            fix = "sleep"  # as a statement, `await` can take its place as it is
+        else:
+            fix = None
+        data = {"fix": fix, "function": func.name, "def_line": func.lineno}
+        yield at(node, "FBP100", data, call=call_label(node.func, path), function=func.name,
+                 remedy=remedy)

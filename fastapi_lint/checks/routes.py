@@ -10,16 +10,18 @@ from ..findings import Finding, at
 from ..surface import ROUTE_CALLS
 
 _SUGGESTED_STATUS = {"POST": "HTTP_201_CREATED", "DELETE": "HTTP_204_NO_CONTENT"}
+# Statuses whose responses have no body, so no response model to declare.
+_BODILESS = frozenset((204, 205, 304))
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
     status_methods = frozenset(ctx.settings.status_code_methods)
     for route in ctx.surface.routes:
-        if route.websocket or route.star_kwargs:
+        if route.websocket or route.star_kwargs or _hidden(route):
             continue  # websockets have neither; `**kwargs` may supply both
         methods, path = route.label()
         keywords = route.keywords
-        if not _declares_response(route):
+        if not _declares_response(route) and not _bodiless(route):
             yield at(route.node, "FBP300", method=methods, path=path)
         if route.methods is None or "status_code" in keywords:
             continue
@@ -67,10 +69,25 @@ def _undescribed(route) -> bool:
     keywords = route.keywords
     if "summary" in keywords or "description" in keywords:
         return False
-    schema = keywords.get("include_in_schema")
-    if isinstance(schema, ast.Constant) and schema.value is False:
+    if _hidden(route):
         return False  # not in the docs, nothing to describe
     return not ast.get_docstring(route.endpoint)
+
+
+def _hidden(route) -> bool:
+    """`include_in_schema=False`: the route is left out of the API's documentation."""
+    value = route.keywords.get("include_in_schema")
+    return isinstance(value, ast.Constant) and value.value is False
+
+
+def _bodiless(route) -> bool:
+    """`status_code=204` or `status.HTTP_204_NO_CONTENT` (also 205 and 304)."""
+    value = route.keywords.get("status_code")
+    if isinstance(value, ast.Constant):
+        return value.value in _BODILESS
+    if isinstance(value, ast.Attribute):
+        return any(value.attr.startswith(f"HTTP_{code}_") for code in _BODILESS)
+    return False
 
 
 def _declares_response(route) -> bool:

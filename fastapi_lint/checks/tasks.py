@@ -8,6 +8,7 @@ from typing import Iterator, Optional
 from ..context import FileContext
 from ..findings import Finding, at
 from ..names import walk_shallow
+from .blocking import dotted_text
 
 TASK_STARTERS = frozenset(
     f"{loop}.{method}"
@@ -20,7 +21,11 @@ TASK_STARTERS = frozenset(
 AWAITERS = frozenset(
     f"asyncio.{name}" for name in ("gather", "wait", "as_completed", "wait_for", "shield")
 )
-_DISCARDED = " (its result is discarded, so it can be garbage-collected mid-flight)"
+BACKGROUND_TASKS = frozenset(
+    ("fastapi.BackgroundTasks", "fastapi.background.BackgroundTasks",
+     "starlette.background.BackgroundTasks")
+)
+_DISCARDED = " and keeps no reference to"
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
@@ -31,6 +36,9 @@ def check(ctx: FileContext) -> Iterator[Finding]:
 
 
 def _check_function(ctx: FileContext, func) -> Iterator[Finding]:
+    routes = ctx.surface.routes_by_endpoint.get(id(func), [])
+    # The fix moves the work to `BackgroundTasks`: only (non-websocket) routes get one.
+    fixable = bool(routes) and not any(route.websocket for route in routes)
     parents: dict[int, ast.AST] = {}
     starts: list[ast.Call] = []
     scope = ctx.scope(func)
@@ -55,10 +63,25 @@ def _check_function(ctx: FileContext, func) -> Iterator[Finding]:
         if holder is not None and holder in awaited_names:
             continue
         detail = _DISCARDED if holder in (None, "_") else ""
-        label = ast.unparse(call.func) if _short(call.func) else "create_task"
-        yield at(call, "FBP400",
-                 {"fix": "background" if holder is None else None, "function": func.name},
-                 call=label + "()", function=func.name, detail=detail)
+        path = ctx.names.call_path(call, scope) or ""
+        label = path if "()" not in path else (dotted_text(call.func) or path)
+        data = {"fix": "background" if holder is None and fixable else None,
+                "function": func.name, "def_line": func.lineno,
+                "tasks_param": _tasks_parameter(ctx, func, scope)}
+        yield at(call, "FBP400", data, call=label + "()", function=func.name,
+                 detail=detail)
+
+
+def _tasks_parameter(ctx: FileContext, func, scope) -> Optional[str]:
+    """The name of the function's `BackgroundTasks` parameter, if it has one."""
+    args = func.args
+    for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
+        if arg.annotation is None:
+            continue
+        target = ctx.names.unwrap_annotation(arg.annotation, scope)
+        if target is not None and ctx.names.resolve(target, scope) in BACKGROUND_TASKS:
+            return arg.arg
+    return None
 
 
 def _mark(node: ast.AST, calls: set[int], names: set[str]) -> None:
@@ -90,13 +113,3 @@ def _holder(call: ast.Call, parents: dict[int, ast.AST]) -> Optional[str]:
             return "<kept>"
         node = parent
     return "<kept>"
-
-
-def _short(node: ast.AST) -> bool:
-    depth = 0
-    while isinstance(node, (ast.Attribute, ast.Call)):
-        node = node.value if isinstance(node, ast.Attribute) else node.func
-        depth += 1
-        if depth > 6:
-            return False
-    return isinstance(node, ast.Name)

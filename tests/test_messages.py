@@ -1,0 +1,47 @@
+"""Messages say what is wrong and what to do instead, exactly as written here."""
+
+from __future__ import annotations
+
+from harness import FIXTURES, run_flake8
+
+DEMO = FIXTURES / "demo"
+POSTS = (DEMO / "src" / "posts" / "router.py").resolve()
+PAYMENTS = (DEMO / "src" / "payments" / "router.py").resolve()
+
+
+def test_demo_messages():
+    run = run_flake8([DEMO], DEMO)
+    assert run.messages(POSTS) == [
+        "FBP200 `from src.auth.constants import ErrorCode` reaches into domain package "
+        "`auth`: import the module with an alias, "
+        "`from src.auth import constants as auth_constants`",
+        "FBP300 route `GET /` declares no response model: add a return annotation or "
+        "`response_model=`",
+        "FBP100 blocking call `db.execute()` on a `sqlalchemy.orm.Session` in "
+        "`async def list_posts`: declare `list_posts` with `def` so FastAPI runs it in "
+        "its threadpool",
+        "FBP301 route `POST /` has no explicit `status_code`: add "
+        "`status_code=status.HTTP_201_CREATED`",
+        "FBP400 `asyncio.create_task()` in `create_post` starts a task it never awaits "
+        "and keeps no reference to: use a `BackgroundTasks` parameter's `add_task`",
+        "FBP100 blocking call `time.sleep()` in `async def preview`: use "
+        "`await asyncio.sleep(...)`",
+        "FBP100 blocking call `requests.get()` in `async def preview`: use "
+        "`httpx.AsyncClient` and await it",
+    ]
+    assert run.messages(PAYMENTS) == [
+        "FBP201 domain package `payments` has no `schemas`, `service`: add `schemas.py`, "
+        "`service.py`",
+    ]
+
+
+def test_kept_task_message_has_no_garbage_collection_warning():
+    path = (FIXTURES / "rules" / "FBP400.py").resolve()
+    messages = run_flake8([path], path.parent).messages(path)
+    kept = [m for m in messages if "no reference" not in m]
+    assert kept == [
+        "FBP400 `asyncio.create_task()` in `create_user` starts a task it never awaits: "
+        "use a `BackgroundTasks` parameter's `add_task`"
+    ]
+    assert "FBP400 `asyncio.get_event_loop().create_task()` in `create_user` starts" in (
+        messages[-1])
