@@ -31,12 +31,49 @@ class FileContext:
         self.names = Names(tree, self.info.module, self.info.package)
         self.surface = Surface(tree, self.names, settings.router_names)
 
-    def nodes(self, kind: type[Node]) -> list[Node]:
-        """Every node of one type in the file (in no particular order).
+    @functools.cached_property
+    def _index(self) -> dict[type, list[ast.AST]]:
+        """Every node of the tree by its type, from one walk made when first asked."""
+        index: dict[type, list[ast.AST]] = {}
+        stack: list[ast.AST] = [self.tree]
+        push, pop = stack.append, stack.pop
+        while stack:
+            node = pop()
+            bucket = index.get(type(node))
+            if bucket is None:
+                index[type(node)] = bucket = []
+            bucket.append(node)
+            for field in node._fields:
+                value = getattr(node, field, None)
+                if isinstance(value, list):
+                    for item in value:
+                        if isinstance(item, ast.AST):
+                            push(item)
+                elif isinstance(value, ast.AST):
+                    push(value)
+        return index
 
-        The aliases of `from ... import` statements are not included.
+    def nodes(self, kind: type[Node]) -> list[Node]:
+        """Every node of one type in the file, in no particular order.
+
+        The first call walks the whole tree once; checks ask only when the file's
+        imports show they have something to look for.
         """
-        return self.surface.by_type.get(kind, [])  # type: ignore[return-value]
+        return self._index.get(kind, [])  # type: ignore[return-value]
+
+    def imports_from(self, *modules: str) -> bool:
+        """Whether the module imports one of `modules` (or from them), at any level."""
+        for node, _ in self.surface.import_froms:
+            name = node.module or ""
+            if node.level == 0 and any(name == m or name.startswith(m + ".")
+                                       for m in modules):
+                return True
+        for name, bindings in self.names.top.bindings.items():
+            for _, value in bindings:
+                if isinstance(value, str) and any(
+                        value == m or value.startswith(m + ".") for m in modules):
+                    return True
+        return False
 
     @functools.cached_property
     def migration(self) -> Optional[migrations.MigrationFile]:

@@ -71,8 +71,6 @@ class Surface:
         self.routes: list[Route] = []
         # every `from ... import ...` with whether it stands under `if TYPE_CHECKING:`
         self.import_froms: list[tuple[ast.ImportFrom, bool]] = []
-        self._tree = tree
-        self._by_type: Optional[dict[type, list[ast.AST]]] = None
         self._assigned: dict[str, list[ast.expr]] = {}
         calls: list[ast.Call] = []
         self._scan(tree, calls)
@@ -86,24 +84,6 @@ class Surface:
         self.dependencies = self._dependencies()
 
     # -- one pass over the tree -----------------------------------------------------
-
-    @property
-    def by_type(self) -> dict[type, list[ast.AST]]:
-        """Every node of the module by type, from one walk made when first asked."""
-        if self._by_type is None:
-            by_type: dict[type, list[ast.AST]] = {}
-            stack: list[ast.AST] = [self._tree]
-            while stack:
-                node = stack.pop()
-                bucket = by_type.get(type(node))
-                if bucket is None:
-                    by_type[type(node)] = bucket = []
-                bucket.append(node)
-                stack.extend(ast.iter_child_nodes(node))
-            for bucket in by_type.values():
-                bucket.reverse()  # source order, as a check reading them expects
-            self._by_type = by_type
-        return self._by_type
 
     def _scan(self, tree: ast.Module, calls: list[ast.Call]) -> None:
         """One walk over the statements (not expressions): all this needs is there."""

@@ -50,10 +50,10 @@ def test_every_key_parses_from_toml_values():
         "select": ["FBP1"],
         "ignore": ["FBP301"],
         "extend-select": ["FBP304"],
-        "not-found-exceptions": ["*Missing"],
+        "not-found-exceptions": ["Missing*"],
         "base-model": "src.models.CustomModel",
-        "migration-file-template": "%(rev)s_%(slug)s",
-        "test-files": ["test_*.py"],
+        "migration-file-template": "%(year)d_%(slug)s",
+        "test-files": ["check_*.py"],
         "async-test-client": "strict",
     }
     assert set(values) == set(options.BY_KEY), "this test names every option"
@@ -63,9 +63,9 @@ def test_every_key_parses_from_toml_values():
     assert settings.status_code_methods == ("POST", "DELETE")
     assert settings.type_checking_imports is True
     assert settings.cache is False
-    assert settings.app_root == "src"
-    assert settings.base_model == "src.models.CustomModel"
+    assert settings.not_found_exceptions == ("Missing*",)
     assert settings.async_test_client == "strict"
+    assert settings.app_root == "src"
 
 
 def test_every_error_is_reported_at_once():

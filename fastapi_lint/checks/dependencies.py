@@ -267,6 +267,8 @@ def _shorten(item: InlineLookup, limit: int = 48) -> str:
 
 
 def _inline_instances(ctx: FileContext) -> Iterator[Finding]:
+    if not ctx.imports_from("fastapi"):
+        return  # `Depends` comes from FastAPI
     surface = ctx.surface
     seen: set[int] = set()
     candidates: list[ast.Call] = []

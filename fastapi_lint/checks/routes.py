@@ -32,22 +32,6 @@ def check(ctx: FileContext) -> Iterator[Finding]:
                      suggestion=suggestion)
 
 
-def _hidden(route) -> bool:
-    """`include_in_schema=False`: the route is left out of the API's documentation."""
-    value = route.keywords.get("include_in_schema")
-    return isinstance(value, ast.Constant) and value.value is False
-
-
-def _bodiless(route) -> bool:
-    """`status_code=204` or `status.HTTP_204_NO_CONTENT` (also 205 and 304)."""
-    value = route.keywords.get("status_code")
-    if isinstance(value, ast.Constant):
-        return value.value in _BODILESS
-    if isinstance(value, ast.Attribute):
-        return any(value.attr.startswith(f"HTTP_{code}_") for code in _BODILESS)
-    return False
-
-
 def check_descriptions(ctx: FileContext) -> Iterator[Finding]:
     """FBP304 (off by default): routes without summary, description or docstring."""
     undocumented = None
@@ -85,10 +69,25 @@ def _undescribed(route) -> bool:
     keywords = route.keywords
     if "summary" in keywords or "description" in keywords:
         return False
-    schema = keywords.get("include_in_schema")
-    if isinstance(schema, ast.Constant) and schema.value is False:
+    if _hidden(route):
         return False  # not in the docs, nothing to describe
     return not ast.get_docstring(route.endpoint)
+
+
+def _hidden(route) -> bool:
+    """`include_in_schema=False`: the route is left out of the API's documentation."""
+    value = route.keywords.get("include_in_schema")
+    return isinstance(value, ast.Constant) and value.value is False
+
+
+def _bodiless(route) -> bool:
+    """`status_code=204` or `status.HTTP_204_NO_CONTENT` (also 205 and 304)."""
+    value = route.keywords.get("status_code")
+    if isinstance(value, ast.Constant):
+        return value.value in _BODILESS
+    if isinstance(value, ast.Attribute):
+        return any(value.attr.startswith(f"HTTP_{code}_") for code in _BODILESS)
+    return False
 
 
 def _declares_response(route) -> bool:

@@ -44,7 +44,7 @@ Where = tuple[str, Optional[str]]
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
-    if ctx.is_test:
+    if ctx.is_test or not ctx.imports_from("os"):
         return
     candidates = _candidates(ctx)
     if not candidates or _is_django_settings(ctx.tree):
