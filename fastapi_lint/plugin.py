@@ -15,6 +15,8 @@ import sys
 from typing import Any, Iterator, Optional
 
 from . import __version__, config, options, rules
+from .checks import PROJECT_CODES
+from .context import AUTO
 from .engine import check_tree
 from .options import ConfigError, Settings
 
@@ -29,6 +31,8 @@ class Plugin:
 
     # Values given on flake8's command line or in its config files, by Settings field.
     _overrides: dict[str, Any] = {}
+    # Whether a rule that reads the project index is selected; if not, none is built.
+    _project_rules = True
 
     def __init__(self, tree: ast.AST, filename: str = "-") -> None:
         self.tree = tree
@@ -64,6 +68,7 @@ class Plugin:
             sys.stderr.write(f"fastapi-lint: configuration error\n{error}\n")
             raise SystemExit(2) from None
         _settings_for.cache_clear()
+        cls._project_rules = _any_selected(parsed, PROJECT_CODES)
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
         if not isinstance(self.tree, ast.Module):
@@ -72,8 +77,20 @@ class Plugin:
         settings, root = _settings_for(os.path.dirname(os.path.abspath(path or ".")))
         if settings is None:
             return
-        for finding in check_tree(self.tree, path, settings, root):
+        index = AUTO if self._project_rules else None
+        for finding in check_tree(self.tree, path, settings, root, index):
             yield finding.line, finding.col, f"{finding.code} {finding.message}", type(self)
+
+
+def _any_selected(parsed: argparse.Namespace, codes) -> bool:
+    """Whether flake8 will report any of `codes` (True when it cannot tell)."""
+    try:
+        from flake8.style_guide import Decision, DecisionEngine
+
+        engine = DecisionEngine(parsed)
+        return any(engine.decision_for(code) is Decision.Selected for code in codes)
+    except Exception:  # noqa: BLE001 - an older or newer flake8: assume selected
+        return True
 
 
 def vars_of(settings: Settings, values: dict[str, Any]) -> dict[str, Any]:
