@@ -26,9 +26,11 @@ class FileContext:
     """The read-only context every check of one file reads."""
 
     def __init__(self, tree: ast.Module, path: Optional[str], settings: Settings,
-                 project_root: Optional[str] = None, index: Any = AUTO) -> None:
+                 project_root: Optional[str] = None, index: Any = AUTO,
+                 source: Optional[str] = None) -> None:
         self.tree = tree
         self.path = path
+        self.source = source  # the text `tree` was parsed from, when the caller has it
         self.settings = settings
         if path is not None and path not in ("-", "stdin"):
             self.info = module_info(path, settings, project_root)
@@ -78,11 +80,15 @@ class FileContext:
 
     def _summarised(self) -> tuple[ModuleSummary, dict[int, str]]:
         if self._summary is None:
-            from .project.summary import summarise_with_names
+            from .project.summary import Definitions, summarise
 
             index = self.index
-            self._summary = summarise_with_names(
-                self, index.heads if index is not None else None)
+            key = index.relative(self.path) if index is not None else None
+            if index is not None and key is not None:
+                summary = index.summary_of_context(key, self.source, self)
+            else:
+                summary = summarise(self, index.heads if index is not None else None)
+            self._summary = (summary, Definitions(self.tree).qualnames)
         return self._summary
 
     @property

@@ -15,17 +15,19 @@ logger = logging.getLogger(__name__)
 
 
 def check_tree(tree: ast.Module, path: Optional[str], settings: Settings,
-               project_root: Optional[str] = None, index: Any = AUTO) -> list[Finding]:
+               project_root: Optional[str] = None, index: Any = AUTO,
+               source: Optional[str] = None) -> list[Finding]:
     """Every finding for one module, sorted by position.
 
     `index` is the project index to use: by default the one of the file's project root,
     built on first use; None for none (the project rules then see this module only).
+    `source`, the text `tree` was parsed from, lets the index reuse this tree.
 
     A check that fails on odd input is logged and skipped: the other checks still run,
     and the caller never sees a traceback.
     """
     try:
-        context = FileContext(tree, path, settings, project_root, index)
+        context = FileContext(tree, path, settings, project_root, index, source)
     except Exception:  # noqa: BLE001 - never a traceback for the user
         logger.exception("fastapi-lint: internal error reading %s", path)
         return []

@@ -34,9 +34,11 @@ class Plugin:
     # Whether a rule that reads the project index is selected; if not, none is built.
     _project_rules = True
 
-    def __init__(self, tree: ast.AST, filename: str = "-") -> None:
+    def __init__(self, tree: ast.AST, filename: str = "-",
+                 lines: Optional[list[str]] = None) -> None:
         self.tree = tree
         self.filename = filename
+        self.lines = lines
 
     @classmethod
     def add_options(cls, manager) -> None:
@@ -78,7 +80,8 @@ class Plugin:
         if settings is None:
             return
         index = AUTO if self._project_rules else None
-        for finding in check_tree(self.tree, path, settings, root, index):
+        source = "".join(self.lines) if self.lines is not None else None
+        for finding in check_tree(self.tree, path, settings, root, index, source):
             yield finding.line, finding.col, f"{finding.code} {finding.message}", type(self)
 
 

@@ -118,8 +118,8 @@ RULES: dict[str, Rule] = _rules(
     Rule(
         "FBP303",
         "inconsistent-path-parameter-name",
-        "path parameter `{name}` of `{path}` names the `{resource}` that {count} other "
-        "route(s) call `{preferred}` (e.g. {where}): use `{preferred}`",
+        "path parameter `{name}` of `{path}` names the `{resource}` that {others} "
+        "`{preferred}` (e.g. {where}): use `{preferred}`",
         "routes",
         "One name per resource across the project keeps routes, dependencies and "
         "clients consistent.",

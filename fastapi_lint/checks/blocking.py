@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from typing import Iterator
+from typing import Iterator, Optional
 
 from .. import catalog, rules
 from ..context import FileContext
@@ -59,16 +59,20 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             yield from _check_function(ctx, func, extra, wrappers)
 
 
-def sync_calls(ctx: FileContext, func: FunctionNode, wrappers: frozenset):
+def sync_calls(ctx: FileContext, func: FunctionNode, wrappers: frozenset,
+               walked: Optional[list] = None):
     """(call, resolved path or None) for each call the body makes on its own thread.
 
     Skipped: awaited calls, `wrapper(fn)(...)` through a safe wrapper, and the bodies of
     nested `def`, `lambda` and `class` (a reference passed to an offloading wrapper is
-    not a call at all). The project index reads function bodies through this too.
+    not a call at all). The project index reads function bodies through this too,
+    collecting every node walked in `walked` to spare a second walk.
     """
     scope = ctx.scope(func)
     awaited: set[int] = set()
     for node in walk_shallow(func.body):
+        if walked is not None:
+            walked.append(node)
         if isinstance(node, ast.Await):
             awaited.add(id(node.value))
             continue

@@ -230,8 +230,9 @@ def check_path_names(ctx: FileContext) -> Iterator[Finding]:
             if name == preferred:
                 continue
             count, where = spellings[preferred]
+            others = "another route calls" if count == 1 else f"{count} other routes call"
             message = rules.get("FBP303").format(
-                name=name, path=route.path, resource=resource, count=count,
+                name=name, path=route.path, resource=resource, others=others,
                 preferred=preferred, where=f"`{where}`")
             yield Finding(route.line, route.col, "FBP303", message,
                           data={"name": name, "preferred": preferred})

@@ -17,12 +17,14 @@ from __future__ import annotations
 import ast
 import dataclasses
 import hashlib
+import io
 import logging
 import os
 import re
 import threading
+import tokenize
 import warnings
-from typing import Iterable, Optional
+from typing import Any, Iterable, Optional
 
 from .. import __version__
 from ..options import Settings
@@ -35,9 +37,10 @@ logger = logging.getLogger(__name__)
 Key = tuple[str, str]  # (file relative to the root, qualified name)
 LOCAL = "<local>"
 _MAX_CHAIN = 8
+# A route decorator or an `add_api_route` call: files without one register no route.
 _ROUTE_TEXT = re.compile(
-    rb"\.(?:get|post|put|patch|delete|options|head|trace|api_route|websocket|"
-    rb"add_api_route|add_api_websocket_route)\s*\("
+    rb"@[\w.]+\.(?:get|post|put|patch|delete|options|head|trace|api_route|websocket)"
+    rb"\s*\(|\.add_api_(?:websocket_)?route\s*\("
 )
 
 
@@ -65,7 +68,8 @@ class ProjectIndex:
         self.cache = cache
         self.modules: dict[str, str] = module_map(self.files)
         self.heads = frozenset(name.split(".")[0] for name in self.modules)
-        self.parsed: list[str] = []  # files parsed (not read from the cache) so far
+        self.parsed: list[str] = []  # files summarised afresh (not from the cache)
+        self._digests: dict[str, str] = {}
         self.skipped: dict[str, str] = {}  # files that could not be summarised, and why
         self._summaries: dict[str, Optional[ModuleSummary]] = {}
         self._lookups: dict[str, Optional[Target]] = {}
@@ -122,16 +126,55 @@ class ProjectIndex:
                 self._skip(file, f"cannot be read: {error}")
                 return None
         digest = content_digest(file, data)
-        if self.cache is not None:
-            stored = self.cache.get(digest)
-            if stored is not None:
-                try:
-                    return ModuleSummary.from_json(stored)
-                except ValueError as error:
-                    logger.debug("fastapi-lint: cache entry for %s unusable: %s", file,
-                                 error)
-        summary = self._parse(file, path, data)
-        if summary is not None and self.cache is not None:
+        self._digests[file] = digest
+        summary = self._cached(file, digest)
+        if summary is None:
+            summary = self._parse(file, path, data)
+            if summary is not None and self.cache is not None:
+                self.cache.put(digest, summary.to_json())
+        return summary
+
+    def _cached(self, file: str, digest: str) -> Optional[ModuleSummary]:
+        stored = self.cache.get(digest) if self.cache is not None else None
+        if stored is None:
+            return None
+        try:
+            return ModuleSummary.from_json(stored)
+        except ValueError as error:
+            logger.debug("fastapi-lint: cache entry for %s unusable: %s", file, error)
+            return None
+
+    def summary_of_context(self, file: str, source: Optional[str], context: Any):
+        """The summary of a file being checked, from the tree the front end parsed.
+
+        `source` is the text the tree was parsed from (None when unknown: the file on
+        disk is then taken to be the same). A file whose text differs from the one on
+        disk (an editor's unsaved buffer) is summarised for this check only.
+        """
+        if source is None:
+            known = self.summary(file)
+            if known is not None:
+                return known
+            return self._summarise(file, context)
+        digest = content_digest(file, source.encode("utf-8", "surrogateescape"),
+                                decoded=True)
+        with self._lock:
+            if file in self._summaries:
+                if self._digests.get(file) == digest and self._summaries[file]:
+                    return self._summaries[file]
+                return self._cached(file, digest) or self._summarise(file, context,
+                                                                       digest)
+            summary = self._cached(file, digest) or self._summarise(file, context,
+                                                                      digest)
+            self._summaries[file] = summary
+            self._digests[file] = digest
+            return summary
+
+    def _summarise(self, file: str, context: Any,
+                   digest: Optional[str] = None) -> ModuleSummary:
+        self.parsed.append(file)
+        summary = summarise(context, self.heads)
+        if digest is not None and self.cache is not None:
             self.cache.put(digest, summary.to_json())
         return summary
 
@@ -482,10 +525,28 @@ def build(root: str, settings: Settings) -> ProjectIndex:
     return index
 
 
-def content_digest(file: str, data: bytes) -> str:
-    """The cache key of a file: its path relative to the root and its content."""
+def content_digest(file: str, data: bytes, decoded: bool = False) -> str:
+    """The cache key of a file: its path relative to the root and its text.
+
+    The text is what Python (and flake8) read: decoded by its coding cookie, newlines
+    made `\\n`, so a file checked from flake8's lines and the same file read from disk
+    share a key. Bytes that do not decode are taken as they are.
+    """
+    if not decoded:
+        text = _decode(data)
+        if text is not None:
+            data = text.encode("utf-8", "surrogateescape")
     return hashlib.sha256(file.encode("utf-8", "surrogateescape") + b"\0" +
                           data).hexdigest()[:40]
+
+
+def _decode(data: bytes) -> Optional[str]:
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        text = data.decode(encoding)
+    except (SyntaxError, LookupError, UnicodeDecodeError):
+        return None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _current_digests(root: str, files: list[str]) -> Iterable[str]:

@@ -195,45 +195,24 @@ def summarise(ctx: FileContext, heads: Optional[frozenset] = None) -> ModuleSumm
     return _Summariser(ctx, heads).build()
 
 
-def summarise_with_names(ctx: FileContext, heads: Optional[frozenset] = None):
-    """The summary and the qualified names of the module's definitions, by node id."""
-    summariser = _Summariser(ctx, heads)
-    return summariser.build(), summariser.qualnames
+class Definitions:
+    """The functions and classes of a module with unique qualified names.
 
+    A name defined twice in one scope keeps its plain qualified name for the last
+    definition (the one a later call reaches); earlier ones get `#1`, `#2`, ...
+    """
 
-class _Summariser:
-    def __init__(self, ctx: FileContext, heads: Optional[frozenset]) -> None:
-        self.ctx = ctx
-        self.module = ctx.names.module
-        self.heads = heads if heads is not None else frozenset(
-            (self.module.split(".")[0],))
-        from ..checks import blocking  # the checks import this module
-
-        self.blocking = blocking
-        self.extra = frozenset(ctx.settings.extra_blocking_calls)
-        self.wrappers = blocking.SAFE_WRAPPERS | frozenset(ctx.settings.extra_safe_wrappers)
+    def __init__(self, tree: ast.Module) -> None:
         self.qualnames: dict[int, str] = {}
-        self.owner: dict[int, ast.AST] = {}  # function or class -> enclosing def/class
+        self.owner: dict[int, Optional[ast.AST]] = {}  # definition -> enclosing def/class
         self.classes: list[tuple[str, ast.ClassDef]] = []
         self.functions: list[tuple[str, FunctionNode]] = []
         self.nested: dict[int, dict[str, ast.AST]] = {}  # function -> name -> definition
+        self._qualify(tree.body, "", None)
 
-    def build(self) -> ModuleSummary:
-        self._qualify(self.ctx.tree.body, "", None)
-        functions = {}
-        for qualname, func in self.functions:
-            functions[qualname] = self._function(qualname, func)
-        classes = {q: self._class(q, c) for q, c in self.classes}
-        exports, imports, aliases = self._module_names()
-        return ModuleSummary(self.module, imports, exports, functions, classes,
-                             tuple(self._routes()), aliases, tuple(self._routers()))
-
-    def _qualify(self, body: list[ast.stmt], prefix: str, owner: Optional[ast.AST]) -> None:
-        """Qualified names of the definitions, walking statements only.
-
-        A name defined twice in one scope keeps its plain qualified name for the last
-        definition (the one a later call reaches); earlier ones get `#1`, `#2`, ...
-        """
+    def _qualify(self, body: list[ast.stmt], prefix: str,
+                 owner: Optional[ast.AST]) -> None:
+        """Qualified names of the definitions, walking statements only."""
         stack = [(node, prefix, owner) for node in reversed(body)]
         while stack:
             node, prefix, owner = stack.pop()
@@ -274,6 +253,34 @@ class _Summariser:
             unique.append((qualname, node))
         return unique
 
+
+class _Summariser:
+    def __init__(self, ctx: FileContext, heads: Optional[frozenset]) -> None:
+        self.ctx = ctx
+        self.module = ctx.names.module
+        self.heads = heads if heads is not None else frozenset(
+            (self.module.split(".")[0],))
+        from ..checks import blocking  # the checks import this module
+
+        self.blocking = blocking
+        self.extra = frozenset(ctx.settings.extra_blocking_calls)
+        self.wrappers = blocking.SAFE_WRAPPERS | frozenset(ctx.settings.extra_safe_wrappers)
+        definitions = Definitions(ctx.tree)
+        self.qualnames = definitions.qualnames
+        self.owner = definitions.owner
+        self.classes = definitions.classes
+        self.functions = definitions.functions
+        self.nested = definitions.nested
+
+    def build(self) -> ModuleSummary:
+        functions = {}
+        for qualname, func in self.functions:
+            functions[qualname] = self._function(qualname, func)
+        classes = {q: self._class(q, c) for q, c in self.classes}
+        exports, imports, aliases = self._module_names()
+        return ModuleSummary(self.module, imports, exports, functions, classes,
+                             tuple(self._routes()), aliases, tuple(self._routers()))
+
     # -- functions ------------------------------------------------------------------
 
     def _function(self, qualname: str, func: FunctionNode) -> Function:
@@ -282,8 +289,11 @@ class _Summariser:
         calls: list[Call] = []
         tasks: list[Call] = []
         self_name, self_path = self._self_binding(func)
-        lazy = _lazily_made(func)
-        for node, path in self.blocking.sync_calls(ctx, func, self.wrappers):
+        walked: list[ast.AST] = []
+        found = list(self.blocking.sync_calls(ctx, func, self.wrappers, walked))
+        facts = _Facts(func, walked)
+        lazy = facts.lazily_made()
+        for node, path in found:
             if id(node) in lazy:
                 continue  # runs once, the first time: not worth a finding
             if path is None:
@@ -301,11 +311,8 @@ class _Summariser:
             path = self._project_path(path, func)
             if path is not None:
                 calls.append((path, node.lineno, node.col_offset))
-        generator = any(isinstance(n, (ast.Yield, ast.YieldFrom))
-                        for n in walk_shallow(func.body))
-        awaits = isinstance(func, ast.AsyncFunctionDef) and self.blocking.awaits_something(
-            func)
-        params, depends, opaque = self._signature(func)
+        generator, awaits = facts.generator, facts.awaits
+        params, depends, opaque = self._signature(func, facts.reads_path_params)
         cached = any(_decorator_path(self.ctx, d) in CACHES for d in func.decorator_list)
         return Function(qualname, func.lineno, func.col_offset,
                         isinstance(func, ast.AsyncFunctionDef), generator, awaits,
@@ -383,7 +390,7 @@ class _Summariser:
             node = self.owner.get(id(node))
         return None
 
-    def _signature(self, func: FunctionNode):
+    def _signature(self, func: FunctionNode, reads_path_params: bool):
         """(names offered to path parameters, dependency targets, opaque)."""
         args = func.args
         names: list[str] = []
@@ -417,10 +424,7 @@ class _Summariser:
                         self.ctx.names.resolve(bare, self.ctx.scope(func)), func)
                     if path is not None:
                         depends.append("?" + path)
-        if reads_request and not opaque:
-            opaque = any(isinstance(n, ast.Attribute) and n.attr == "path_params"
-                         for n in walk_shallow(func.body))
-        return tuple(names), tuple(depends), opaque
+        return tuple(names), tuple(depends), opaque or (reads_request and reads_path_params)
 
     def _is_alias(self, name: str) -> bool:
         """Whether a module-level name holds a subscripted type (`Annotated[...]`)."""
@@ -580,32 +584,51 @@ def _decorator_path(ctx: FileContext, decorator: ast.expr) -> str:
     return ctx.names.resolve(decorator) or ""
 
 
-def _lazily_made(func: FunctionNode) -> set[int]:
-    """Nodes under `if X is None: X = ...` (or `if not X:`) for a global or an attribute.
+class _Facts:
+    """What one walk of a function body tells: generator, awaits, lazy branches."""
 
-    Such a branch runs once, on first use: lazy initialisation, not per-call work.
-    """
-    globals_ = {name for node in walk_shallow(func.body) if isinstance(node, ast.Global)
-                for name in node.names}
-    found: set[int] = set()
-    for node in walk_shallow(func.body):
-        if not isinstance(node, ast.If):
-            continue
-        subject = _unset_subject(node.test)
-        if subject is None:
-            continue
-        if isinstance(subject, ast.Name) and subject.id not in globals_:
-            continue
-        wanted = ast.dump(subject)
-        assigned = any(
-            isinstance(inner, (ast.Assign, ast.AnnAssign)) and any(
-                ast.dump(target, include_attributes=False).replace("Store", "Load")
-                == wanted for target in (
-                    inner.targets if isinstance(inner, ast.Assign) else [inner.target]))
-            for inner in walk_shallow(node.body))
-        if assigned:
-            found.update(id(inner) for inner in walk_shallow(node.body))
-    return found
+    def __init__(self, func: FunctionNode, nodes: list[ast.AST]) -> None:
+        self.generator = False
+        self.awaits = False
+        self.reads_path_params = False
+        self.globals: set[str] = set()
+        self.ifs: list[ast.If] = []
+        is_async = isinstance(func, ast.AsyncFunctionDef)
+        for node in nodes:
+            kind = type(node)
+            if kind is ast.If:
+                self.ifs.append(node)
+            elif kind is ast.Attribute:
+                if node.attr == "path_params":
+                    self.reads_path_params = True
+            elif kind is ast.Yield or kind is ast.YieldFrom:
+                self.generator = True
+            elif kind is ast.Global:
+                self.globals.update(node.names)
+            elif is_async and (kind is ast.Await or kind is ast.AsyncFor
+                               or kind is ast.AsyncWith
+                               or kind is ast.comprehension and node.is_async):
+                self.awaits = True
+
+    def lazily_made(self) -> set[int]:
+        """Nodes under `if X is None: X = ...` (or `if not X:`), X a global or an
+        attribute: such a branch runs once, on first use, to initialise X."""
+        found: set[int] = set()
+        for node in self.ifs:
+            subject = _unset_subject(node.test)
+            if subject is None:
+                continue
+            if isinstance(subject, ast.Name) and subject.id not in self.globals:
+                continue
+            wanted = ast.dump(subject)
+            body = list(walk_shallow(node.body))
+            if any(isinstance(inner, (ast.Assign, ast.AnnAssign)) and any(
+                    ast.dump(target).replace("Store()", "Load()") == wanted
+                    for target in (inner.targets if isinstance(inner, ast.Assign)
+                                   else [inner.target]))
+                   for inner in body):
+                found.update(id(inner) for inner in body)
+        return found
 
 
 def _unset_subject(test: ast.expr) -> Optional[ast.expr]:
