@@ -79,9 +79,9 @@ class Plugin:
         settings, root = _settings_for(os.path.dirname(os.path.abspath(path or ".")))
         if settings is None:
             return
-        index = AUTO if self._project_rules else None
         source = "".join(self.lines) if self.lines is not None else None
-        for finding in check_tree(self.tree, path, settings, root, index, source):
+        for finding in check_tree(self.tree, path, settings, root, AUTO, source,
+                                  project_rules=self._project_rules):
             yield finding.line, finding.col, f"{finding.code} {finding.message}", type(self)
 
 

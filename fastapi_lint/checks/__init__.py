@@ -2,11 +2,12 @@
 
 from . import blocking, imports, layout, routes, tasks
 
-CHECKS = (
-    blocking.check, imports.check, layout.check, routes.check, tasks.check,
-    blocking.check_helpers, layout.check_placement, routes.check_path_parameters,
-    routes.check_path_names, tasks.check_background,
-)
-# The checks that read the project index; without any of them selected, the front
-# ends need not build it.
+# Checks that read this file only.
+FILE_CHECKS = (blocking.check, imports.check, layout.check, routes.check, tasks.check)
+# Checks that read the project index (the rest of the project), and their codes: when
+# none of the codes is selected, a front end can skip these checks and the index.
+PROJECT_CHECKS = (blocking.check_helpers, layout.check_placement,
+                  routes.check_path_parameters, routes.check_path_names,
+                  tasks.check_background)
 PROJECT_CODES = frozenset(("FBP101", "FBP202", "FBP302", "FBP303", "FBP401"))
+CHECKS = FILE_CHECKS + PROJECT_CHECKS

@@ -126,6 +126,6 @@ def check_background(ctx: FileContext) -> Iterator[Finding]:
 
 def _mentions_tasks(ctx: FileContext) -> bool:
     """Whether the module may hand work to background tasks (a cheap first look)."""
-    return any(isinstance(node, ast.Attribute) and node.attr == "add_task"
-               or isinstance(node, ast.Name) and node.id == "BackgroundTask"
-               for node in ast.walk(ctx.tree))
+    if ctx.source is not None:
+        return "add_task" in ctx.source or "BackgroundTask" in ctx.source
+    return any(info.tasks for info in ctx.summary.functions.values())
