@@ -7,11 +7,13 @@ checks never ask about the rest of the project pays nothing for them.
 from __future__ import annotations
 
 import ast
+import functools
 import os
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Optional, TypeVar
 
 from .names import FunctionNode, Names, Scope
 from .options import Settings
+from .project import basemodels, migrations, testfiles
 from .project.layout import ModuleInfo, module_info
 from .surface import Surface
 
@@ -20,6 +22,8 @@ if TYPE_CHECKING:
     from .project.summary import ModuleSummary
 
 AUTO: Any = object()  # `index=AUTO`: get the project's index when a check first asks
+
+Node = TypeVar("Node", bound=ast.AST)
 
 
 class FileContext:
@@ -42,6 +46,33 @@ class FileContext:
         self._index = index
         self._summary: Optional[tuple[ModuleSummary, dict[int, str]]] = None
         self._project: Optional[tuple[ProjectIndex, str]] = None
+
+    def nodes(self, kind: type[Node]) -> list[Node]:
+        """Every node of one type in the file (in no particular order).
+
+        The aliases of `from ... import` statements are not included.
+        """
+        return self.surface.by_type.get(kind, [])  # type: ignore[return-value]
+
+    @functools.cached_property
+    def migration(self) -> Optional[migrations.MigrationFile]:
+        """The Alembic migration this file is, or None (read when first asked)."""
+        if self.path in (None, "-", "stdin"):
+            return None
+        return migrations.migration_file(self.info.path, self.settings,
+                                         self.info.project_root)
+
+    @functools.cached_property
+    def is_test(self) -> bool:
+        """Whether this file is a test module or a `conftest.py`."""
+        if self.path in (None, "-", "stdin"):
+            return False
+        return testfiles.is_test_file(self.info.path, self.settings)
+
+    @functools.cached_property
+    def base_models(self) -> tuple[str, ...]:
+        """Dotted paths of the project's custom Pydantic base models (read if asked)."""
+        return basemodels.custom_base_models(self.info, self.settings)
 
     def scope(self, func: FunctionNode) -> Scope:
         """The scope of a function, its enclosing functions' scopes as parents."""

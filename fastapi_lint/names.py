@@ -334,6 +334,11 @@ class Names:
                     return None
                 annotation = sides[0]
                 continue
+            if isinstance(annotation, ast.Name):
+                alias = self._type_alias(annotation.id)
+                if alias is not None:
+                    annotation = alias  # `SessionDep = Annotated[Session, Depends(...)]`
+                    continue
             if isinstance(annotation, ast.Subscript):
                 outer = self.resolve(annotation.value, scope) or ""
                 inner = annotation.slice
@@ -352,6 +357,14 @@ class Names:
                 return None
             return annotation
         return None
+
+    def _type_alias(self, name: str) -> Optional[ast.expr]:
+        """The subscripted type a module-level alias stands for, if it is one."""
+        bindings = self.top.bindings.get(name)
+        if not bindings or len(bindings) != 1:
+            return None
+        value = bindings[0][1]
+        return value if isinstance(value, ast.Subscript) else None
 
     def call_path(self, call: ast.Call, scope: Optional[Scope] = None) -> Optional[str]:
         """The path of the callable a call invokes."""

@@ -33,6 +33,8 @@ class Plugin:
     _overrides: dict[str, Any] = {}
     # Whether a rule that reads the project index is selected; if not, none is built.
     _project_rules = True
+    # Rules off by default that `--select` / `--extend-select` name in full.
+    _opted_in: frozenset[str] = frozenset()
 
     def __init__(self, tree: ast.AST, filename: str = "-",
                  lines: Optional[list[str]] = None) -> None:
@@ -69,6 +71,7 @@ class Plugin:
         except ConfigError as error:
             sys.stderr.write(f"fastapi-lint: configuration error\n{error}\n")
             raise SystemExit(2) from None
+        cls._opted_in = opted_in(parsed)
         _settings_for.cache_clear()
         cls._project_rules = _any_selected(parsed, PROJECT_CODES)
 
@@ -82,6 +85,8 @@ class Plugin:
         source = "".join(self.lines) if self.lines is not None else None
         for finding in check_tree(self.tree, path, settings, root, AUTO, source,
                                   project_rules=self._project_rules):
+            if not finding.rule.default and finding.code not in self._opted_in:
+                continue
             yield finding.line, finding.col, f"{finding.code} {finding.message}", type(self)
 
 
@@ -94,6 +99,21 @@ def _any_selected(parsed: argparse.Namespace, codes) -> bool:
         return any(engine.decision_for(code) is Decision.Selected for code in codes)
     except Exception:  # noqa: BLE001 - an older or newer flake8: assume selected
         return True
+
+
+def opted_in(parsed: argparse.Namespace) -> frozenset[str]:
+    """Codes of rules off by default that the user named in full.
+
+    flake8 lets an explicit `--select FBP` override the default ignore list, which would
+    switch on every opinionated rule with the family; like flake8-bugbear's B9 rules, an
+    off-by-default rule runs only when `--select` or `--extend-select` names its code.
+    """
+    named = set()
+    for attribute in ("select", "extend_select"):
+        for entry in getattr(parsed, attribute, None) or ():
+            named.add(str(entry).strip().upper())
+    return frozenset(code for code, rule in rules.RULES.items()
+                     if not rule.default and code in named)
 
 
 def vars_of(settings: Settings, values: dict[str, Any]) -> dict[str, Any]:

@@ -89,6 +89,78 @@ RULES: dict[str, Rule] = _rules(
         fix="unsafe",
     ),
     Rule(
+        "FBP203",
+        "repeated-not-found-validation",
+        "`{lookup}` and its 404 check are repeated in {count} routes of this module "
+        "({routes}): move them into a dependency such as `{suggestion}`",
+        "dependencies",
+        "A lookup-or-404 written in every route belongs in one validation dependency.",
+    ),
+    Rule(
+        "FBP204",
+        "inline-dependency-instance",
+        "`Depends({call})` builds the dependency inline: assign `{call}` to a "
+        "module-level name and depend on that name",
+        "dependencies",
+        "An inline instance cannot be overridden in tests, nor shared within a request.",
+    ),
+    Rule(
+        "FBP304",
+        "route-without-description",
+        "route `{method} {path}` has no summary, description or docstring: "
+        "add a docstring to `{function}`",
+        "routes",
+        "A route's docstring becomes its OpenAPI description, which clients read.",
+        default=False,
+    ),
+    Rule(
+        "FBP500",
+        "environment-read-outside-settings",
+        "`{call}` reads the environment {where}: {remedy}",
+        "settings",
+        "Configuration read through one `BaseSettings` class is typed, validated, "
+        "documented.",
+    ),
+    Rule(
+        "FBP501",
+        "model-without-custom-base",
+        "`{name}` subclasses `pydantic.BaseModel` directly: extend the project's base "
+        "model `{base}`",
+        "models",
+        "A project-wide base model keeps serialisation and config the same everywhere.",
+    ),
+    Rule(
+        "FBP600",
+        "migration-file-name",
+        "migration file `{name}` {problem}: {remedy}",
+        "migrations",
+        "Migration files named by date and change sort and read like a changelog.",
+    ),
+    Rule(
+        "FBP601",
+        "irreversible-migration",
+        "`downgrade()` {problem}: make it undo `upgrade()`, or raise "
+        "`NotImplementedError` in it if the change cannot be undone",
+        "migrations",
+        "A downgrade that silently does nothing leaves schema and version table apart.",
+    ),
+    Rule(
+        "FBP602",
+        "migration-imports-app",
+        "migration imports `{module}` from the application: it changes as the app "
+        "changes; define the tables it needs inside the migration (`sa.table(...)`)",
+        "migrations",
+        "A migration must mean the same forever; application models keep changing.",
+    ),
+    Rule(
+        "FBP610",
+        "sync-test-client-in-async-test",
+        "sync `TestClient` {where}: use "
+        "`httpx.AsyncClient(transport=ASGITransport(app=app))` instead",
+        "testing",
+        "The sync `TestClient` runs the app on another loop than the async test's own.",
+    ),
+    Rule(
         "FBP101",
         "blocking-call-through-helper",
         "`{call}` in `async def {function}` blocks the event loop through "

@@ -20,6 +20,8 @@ DEPENDS = frozenset(
      "fastapi.params.Security", "fastapi.param_functions.Depends",
      "fastapi.param_functions.Security")
 )
+_BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+_MATCH_CASE = getattr(ast, "match_case", ast.ExceptHandler)
 HTTP_DECORATORS = {
     "get": "GET", "post": "POST", "put": "PUT", "patch": "PATCH", "delete": "DELETE",
     "options": "OPTIONS", "head": "HEAD", "trace": "TRACE",
@@ -69,6 +71,8 @@ class Surface:
         self.routes: list[Route] = []
         # every `from ... import ...` with whether it stands under `if TYPE_CHECKING:`
         self.import_froms: list[tuple[ast.ImportFrom, bool]] = []
+        self._tree = tree
+        self._by_type: Optional[dict[type, list[ast.AST]]] = None
         self._assigned: dict[str, list[ast.expr]] = {}
         calls: list[ast.Call] = []
         self._scan(tree, calls)
@@ -83,39 +87,71 @@ class Surface:
 
     # -- one pass over the tree -----------------------------------------------------
 
+    @property
+    def by_type(self) -> dict[type, list[ast.AST]]:
+        """Every node of the module by type, from one walk made when first asked."""
+        if self._by_type is None:
+            by_type: dict[type, list[ast.AST]] = {}
+            stack: list[ast.AST] = [self._tree]
+            while stack:
+                node = stack.pop()
+                bucket = by_type.get(type(node))
+                if bucket is None:
+                    by_type[type(node)] = bucket = []
+                bucket.append(node)
+                stack.extend(ast.iter_child_nodes(node))
+            for bucket in by_type.values():
+                bucket.reverse()  # source order, as a check reading them expects
+            self._by_type = by_type
+        return self._by_type
+
     def _scan(self, tree: ast.Module, calls: list[ast.Call]) -> None:
-        stack: list[tuple[ast.AST, Optional[ast.AST], bool]] = [(tree, None, False)]
+        """One walk over the statements (not expressions): all this needs is there."""
+        stack: list[tuple[ast.AST, Optional[ast.AST], bool]] = [
+            (stmt, None, False) for stmt in reversed(tree.body)]
         while stack:
             node, parent, typing_only = stack.pop()
+            inner_parent = parent
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self.functions.append(node)
                 self.parents[id(node)] = parent
-                parent_for_children = node
+                inner_parent = node
             elif isinstance(node, ast.ClassDef):
                 self.classes.setdefault(node.name, node)
-                parent_for_children = node
-            else:
-                parent_for_children = parent
-                if isinstance(node, ast.Call):
-                    func = node.func
-                    if isinstance(func, ast.Attribute) and func.attr in ROUTE_CALLS:
-                        calls.append(node)
-                elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+                self.parents[id(node)] = parent
+                inner_parent = node
+            elif isinstance(node, ast.Expr):
+                value = node.value
+                if (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+                        and value.func.attr in ROUTE_CALLS):
+                    calls.append(value)
+                continue
+            elif isinstance(node, ast.Assign):
+                if isinstance(node.value, ast.Call):
                     for target in node.targets:
                         if isinstance(target, ast.Name):
                             self._assigned.setdefault(target.id, []).append(node.value)
-                elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-                    if isinstance(node.value, ast.Call):
-                        self._assigned.setdefault(node.target.id, []).append(node.value)
-                elif isinstance(node, ast.ImportFrom):
-                    self.import_froms.append((node, typing_only))
-                    continue
-                elif isinstance(node, ast.If) and is_type_checking(node.test):
-                    stack.extend((child, parent, True) for child in node.body)
-                    stack.extend((child, parent, typing_only) for child in node.orelse)
-                    continue
-            for child in ast.iter_child_nodes(node):
-                stack.append((child, parent_for_children, typing_only))
+                continue
+            elif isinstance(node, ast.AnnAssign):
+                if isinstance(node.target, ast.Name) and isinstance(node.value, ast.Call):
+                    self._assigned.setdefault(node.target.id, []).append(node.value)
+                continue
+            elif isinstance(node, ast.ImportFrom):
+                self.import_froms.append((node, typing_only))
+                continue
+            elif isinstance(node, ast.If) and is_type_checking(node.test):
+                stack.extend((child, parent, True) for child in reversed(node.body))
+                stack.extend((child, parent, typing_only) for child in reversed(node.orelse))
+                continue
+            for field in _BLOCK_FIELDS:
+                block = getattr(node, field, None)
+                if block:
+                    for child in reversed(block):
+                        if isinstance(child, (ast.ExceptHandler, _MATCH_CASE)):
+                            stack.extend((c, inner_parent, typing_only)
+                                         for c in reversed(child.body))
+                        else:
+                            stack.append((child, inner_parent, typing_only))
         self.functions.sort(key=lambda f: (f.lineno, f.col_offset))
 
     def _local_subclasses(self, bases: frozenset) -> frozenset:

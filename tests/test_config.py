@@ -50,6 +50,11 @@ def test_every_key_parses_from_toml_values():
         "select": ["FBP1"],
         "ignore": ["FBP301"],
         "extend-select": ["FBP304"],
+        "not-found-exceptions": ["*Missing"],
+        "base-model": "src.models.CustomModel",
+        "migration-file-template": "%(rev)s_%(slug)s",
+        "test-files": ["test_*.py"],
+        "async-test-client": "strict",
     }
     assert set(values) == set(options.BY_KEY), "this test names every option"
     settings = options.build(values)
@@ -59,6 +64,8 @@ def test_every_key_parses_from_toml_values():
     assert settings.type_checking_imports is True
     assert settings.cache is False
     assert settings.app_root == "src"
+    assert settings.base_model == "src.models.CustomModel"
+    assert settings.async_test_client == "strict"
 
 
 def test_every_error_is_reported_at_once():

@@ -49,15 +49,15 @@ def test_discovery_skips_tool_folders_virtualenvs_nested_projects_and_excludes(t
     files = ["app/main.py", "app/sub/mod.py", ".git/hooks/x.py", "build/lib/x.py",
              "dist/x.py", "node_modules/pkg/x.py", "app/__pycache__/x.py",
              "env/lib/site.py", "other/pyproject.toml", "other/mod.py",
-             "app/legacy/old.py", "app/gen_pb2.py", "notes.txt"]
+             "other/deep/mod.py", "app/legacy/old.py", "app/gen_pb2.py", "notes.txt"]
     for name in files:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("x = 1\n")
     (tmp_path / "env" / "pyvenv.cfg").write_text("home = /usr\n")
     found = discover.project_files(str(tmp_path), ("app/legacy", "*_pb2.py"))
     assert found == ["app/main.py", "app/sub/mod.py"]
-    every = list(discover.python_files([str(tmp_path)], (), str(tmp_path)))
-    assert str(tmp_path / "other" / "mod.py") in every  # the command lints nested projects
+    assert discover.project_files(str(tmp_path / "other")) == ["mod.py", "deep/mod.py"]
+    assert discover.project_files(str(tmp_path / "missing")) == []
 
 
 def test_module_names_include_the_names_imports_use_in_a_src_layout():

@@ -65,8 +65,8 @@ def sync_calls(ctx: FileContext, func: FunctionNode, wrappers: frozenset,
 
     Skipped: awaited calls, `wrapper(fn)(...)` through a safe wrapper, and the bodies of
     nested `def`, `lambda` and `class` (a reference passed to an offloading wrapper is
-    not a call at all). The project index reads function bodies through this too,
-    collecting every node walked in `walked` to spare a second walk.
+    not a call at all). The project index reads function bodies through this too.
+    `walked`, when given, receives every node walked (parents before children).
     """
     scope = ctx.scope(func)
     awaited: set[int] = set()
@@ -85,10 +85,19 @@ def sync_calls(ctx: FileContext, func: FunctionNode, wrappers: frozenset,
         yield node, ctx.names.call_path(node, scope)
 
 
+def may_become_def(ctx: FileContext, func: FunctionNode) -> bool:
+    """Whether FastAPI would run `func` in its threadpool were it a `def`: a route or
+    dependency (a websocket endpoint must stay `async def`)."""
+    routes = ctx.surface.routes_by_endpoint.get(id(func), ())
+    return ctx.surface.is_route_or_dependency(func) and not (
+        routes and all(route.websocket for route in routes))
+
+
 def _check_function(ctx: FileContext, func: ast.AsyncFunctionDef, extra, wrappers):
-    endpoint_like = ctx.surface.is_route_or_dependency(func)
+    walked: list[ast.AST] = []
+    endpoint_like = may_become_def(ctx, func)
     to_def = None
-    for node, path in sync_calls(ctx, func, wrappers):
+    for node, path in sync_calls(ctx, func, wrappers, walked):
         if path is None:
             continue
         remedy = catalog.blocking_remedy(path, extra)
@@ -100,9 +109,16 @@ def _check_function(ctx: FileContext, func: ast.AsyncFunctionDef, extra, wrapper
             if to_def:
                 remedy = (f"declare `{func.name}` with `def` so FastAPI runs it in its "
                           "threadpool")
-        fix = "def" if endpoint_like and to_def else ("sleep" if path == "time.sleep" else None)
-        yield at(node, "FBP100", {"fix": fix, "function": func.name},
-                 call=call_label(node.func, path), function=func.name, remedy=remedy)
+        if endpoint_like and to_def:
+            fix = "def"
+        elif path == "time.sleep" and any(isinstance(parent, ast.Expr)
+                                          and parent.value is node for parent in walked):
+            fix = "sleep"  # as a statement, `await` can take its place as it is
+        else:
+            fix = None
+        data = {"fix": fix, "function": func.name, "def_line": func.lineno}
+        yield at(node, "FBP100", data, call=call_label(node.func, path), function=func.name,
+                 remedy=remedy)
 
 
 def check_helpers(ctx: FileContext) -> Iterator[Finding]:
@@ -124,7 +140,7 @@ def check_helpers(ctx: FileContext) -> Iterator[Finding]:
             name = chain[0]
             if name.endswith(".__init__"):
                 name = name[: -len(".__init__")]  # making an instance
-            if ctx.surface.is_route_or_dependency(func) and not info.awaits:
+            if not info.awaits and may_become_def(ctx, func):
                 remedy = (f"declare `{func.name}` with `def` so FastAPI runs it in its "
                           "threadpool")
             else:
@@ -133,8 +149,7 @@ def check_helpers(ctx: FileContext) -> Iterator[Finding]:
                 call=name + "()", function=func.name, chain=chain_text(chain),
                 remedy=remedy)
             yield Finding(line, col, "FBP101", message,
-                          data={"function": func.name, "callee": name,
-                                "chain": chain})
+                          data={"function": func.name, "callee": name, "chain": chain})
 
 
 def chain_text(chain: tuple[str, ...], limit: int = 6) -> str:

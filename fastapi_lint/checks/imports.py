@@ -63,7 +63,9 @@ def _check_import(node: ast.ImportFrom, info: ModuleInfo) -> Optional[Finding]:
     if len(names) > 60:
         names = names[:57] + "..."
     statement = f"from {'.' * node.level}{node.module or ''} import {names}"
-    return at(node, "FBP200",
-              {"fix": "alias", "domain": domain, "parent": parent, "module": module,
-               "inner": tuple(inner)},
-              statement=statement, package=domain, suggestion=suggestion)
+    # `import *` and `X as X` (an explicit re-export) have no automatic fix.
+    fixable = all(a.name != "*" and a.asname is None for a in bad)
+    data = {"fix": "alias" if fixable else None, "domain": domain, "parent": parent,
+            "module": module, "inner": tuple(inner), "app_root": info.app_root}
+    return at(node, "FBP200", data, statement=statement, package=domain,
+              suggestion=suggestion)

@@ -22,6 +22,10 @@ TASK_STARTERS = frozenset(
 AWAITERS = frozenset(
     f"asyncio.{name}" for name in ("gather", "wait", "as_completed", "wait_for", "shield")
 )
+BACKGROUND_TASKS = frozenset(
+    ("fastapi.BackgroundTasks", "fastapi.background.BackgroundTasks",
+     "starlette.background.BackgroundTasks")
+)
 _DISCARDED = " and keeps no reference to"
 
 
@@ -33,6 +37,9 @@ def check(ctx: FileContext) -> Iterator[Finding]:
 
 
 def _check_function(ctx: FileContext, func) -> Iterator[Finding]:
+    routes = ctx.surface.routes_by_endpoint.get(id(func), [])
+    # The fix moves the work to `BackgroundTasks`: only (non-websocket) routes get one.
+    fixable = bool(routes) and not any(route.websocket for route in routes)
     parents: dict[int, ast.AST] = {}
     starts: list[ast.Call] = []
     scope = ctx.scope(func)
@@ -59,9 +66,23 @@ def _check_function(ctx: FileContext, func) -> Iterator[Finding]:
         detail = _DISCARDED if holder in (None, "_") else ""
         path = ctx.names.call_path(call, scope) or ""
         label = path if "()" not in path else (dotted_text(call.func) or path)
-        yield at(call, "FBP400",
-                 {"fix": "background" if holder is None else None, "function": func.name},
-                 call=label + "()", function=func.name, detail=detail)
+        data = {"fix": "background" if holder is None and fixable else None,
+                "function": func.name, "def_line": func.lineno,
+                "tasks_param": _tasks_parameter(ctx, func, scope)}
+        yield at(call, "FBP400", data, call=label + "()", function=func.name,
+                 detail=detail)
+
+
+def _tasks_parameter(ctx: FileContext, func, scope) -> Optional[str]:
+    """The name of the function's `BackgroundTasks` parameter, if it has one."""
+    args = func.args
+    for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
+        if arg.annotation is None:
+            continue
+        target = ctx.names.unwrap_annotation(arg.annotation, scope)
+        if target is not None and ctx.names.resolve(target, scope) in BACKGROUND_TASKS:
+            return arg.arg
+    return None
 
 
 def _mark(node: ast.AST, calls: set[int], names: set[str]) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 import hashlib
 import io
 import logging
@@ -156,7 +157,8 @@ class ProjectIndex:
             if known is not None:
                 return known
             return self._summarise(file, context)
-        digest = content_digest(file, source.encode("utf-8", "surrogateescape"),
+        text = source.replace("\r\n", "\n").replace("\r", "\n")
+        digest = content_digest(file, text.encode("utf-8", "surrogateescape"),
                                 decoded=True)
         with self._lock:
             if file in self._summaries:
@@ -505,10 +507,29 @@ _GUARD = threading.Lock()
 
 
 def fingerprint(settings: Settings, heads: Iterable[str]) -> str:
-    """What a summary depends on besides the file: settings that shape it, the project."""
+    """What a summary depends on besides the file: the settings that shape it, the
+    project's top-level names, and the code that builds it (so an edited install never
+    reads summaries an older build of the same version wrote)."""
     text = repr((settings.extra_blocking_calls, settings.extra_safe_wrappers,
-                 settings.router_names, sorted(heads)))
+                 settings.router_names, sorted(heads), _code_digest()))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=1)
+def _code_digest() -> str:
+    """A digest of the modules a summary is built with."""
+    from .. import catalog, names, surface
+    from ..checks import blocking
+    from . import summary
+
+    digest = hashlib.sha256()
+    for module in (catalog, names, surface, blocking, summary):
+        try:
+            with open(module.__file__ or "", "rb") as handle:
+                digest.update(handle.read())
+        except OSError:
+            digest.update(module.__name__.encode())
+    return digest.hexdigest()[:16]
 
 
 def build(root: str, settings: Settings) -> ProjectIndex:

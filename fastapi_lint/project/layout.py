@@ -52,15 +52,45 @@ def has_module(folder: str, name: str) -> bool:
     return name in entries and os.path.isdir(os.path.join(folder, name))
 
 
+_ROUTER_MARKERS = (b"APIRouter", b"fastapi")
+# Besides `router`, the modules the guide gives a domain package.
+_GUIDE_MODULES = ("schemas", "service", "dependencies", "exceptions", "constants", "models")
+
+
+def is_fastapi_router_module(folder: str) -> bool:
+    """Whether `folder` has a `router` module that mentions FastAPI.
+
+    A `router.py` that never names `fastapi` or `APIRouter` (say, a load balancer's
+    "router") does not make its package a domain package. Only the first 64 KiB are read.
+    """
+    for candidate in (os.path.join(folder, "router.py"),
+                      os.path.join(folder, "router", "__init__.py")):
+        try:
+            with open(candidate, "rb") as handle:
+                head = handle.read(65536)
+        except OSError:
+            continue
+        if any(marker in head for marker in _ROUTER_MARKERS):
+            return True
+    if os.path.isdir(os.path.join(folder, "router")):
+        return True  # a router package: its modules hold the routes
+    return False
+
+
 @functools.lru_cache(maxsize=1024)
 def domain_packages(app_root: str, configured: tuple[str, ...]) -> frozenset[str]:
-    """The app root's domain packages: configured, or subfolders with a router module."""
+    """The app root's domain packages: configured, or subfolders with a `router` module
+    that either mentions FastAPI or stands beside another module of the guide's layout
+    (`schemas`, `service`, ...). A lone non-FastAPI `router.py` is not enough."""
     if configured:
         return frozenset(configured)
     found = set()
     for entry in listdir(app_root):
         folder = os.path.join(app_root, entry)
-        if entry.isidentifier() and os.path.isdir(folder) and has_module(folder, "router"):
+        if not entry.isidentifier() or not has_module(folder, "router"):
+            continue
+        if any(has_module(folder, m) for m in _GUIDE_MODULES) or is_fastapi_router_module(
+                folder):
             found.add(entry)
     return frozenset(found)
 

@@ -417,8 +417,6 @@ class _Summariser:
                     bare, "id", "")
                 if text in REQUEST_TYPES:
                     reads_request = True
-                elif isinstance(bare, ast.Name) and self._is_alias(bare.id):
-                    depends.append(f"?{self.module}.{bare.id}")
                 elif not meta and default is None:
                     path = self._project_path(
                         self.ctx.names.resolve(bare, self.ctx.scope(func)), func)
@@ -432,9 +430,12 @@ class _Summariser:
         return bool(bindings) and isinstance(bindings[-1][1], ast.Subscript)
 
     def _annotated(self, annotation: ast.expr, func) -> tuple[list[ast.expr], Any]:
-        """(`Annotated` metadata, the bare type) of a parameter annotation."""
+        """(`Annotated` metadata, the bare type) of a parameter annotation, through a
+        module-level alias (`DocumentId = Annotated[str, Path(alias=...)]`)."""
         names = self.ctx.names
         scope = self.ctx.scope(func) if func is not None else None
+        if isinstance(annotation, ast.Name) and self._is_alias(annotation.id):
+            annotation = names.top.bindings[annotation.id][-1][1]
         if isinstance(annotation, ast.Subscript):
             outer = names.resolve(annotation.value, scope) or ""
             if outer.endswith(".Annotated"):

@@ -1,0 +1,82 @@
+"""`# noqa` comments, read the way flake8 reads them.
+
+So that a file silenced for flake8 stays silenced for `fastapi-lint` and the other way
+round, the rules are flake8's:
+
+- `# noqa` (one space after `#`, any case) silences every finding on its line;
+  `# noqa: FBP100,FBP2` (optionally one space after the colon) silences the findings
+  whose code starts with one of the listed codes. A malformed list (`# noqa:  X`,
+  `# noqa : X`) falls back to a blanket `# noqa`, and a lowercase code matches nothing,
+  as in flake8.
+- The comment counts for every line of the statement or bracketed expression it ends,
+  since flake8 searches the whole multi-line token range a finding falls in.
+- A line that is only `# flake8: noqa` (or `# flake8=noqa`) skips the whole file.
+"""
+
+from __future__ import annotations
+
+import re
+import tokenize
+from typing import Iterable, Iterator, Optional
+
+from .findings import Finding
+
+# `# noqa`, then optionally `:`, at most one whitespace, and codes (letters then
+# digits) separated by commas or whitespace.
+_INLINE = re.compile(r"# noqa(?::\s?(?P<codes>(?:[A-Z]+[0-9]+[,\s]*)+))?", re.IGNORECASE)
+_FILE = re.compile(r"\s*# flake8[:=]\s*noqa", re.IGNORECASE)
+_SEPARATORS = re.compile(r"[,\s]")
+
+
+def file_is_skipped(lines: list[str]) -> bool:
+    """Whether a line of the file is a file-wide `# flake8: noqa`."""
+    return any(_FILE.match(line) for line in lines)
+
+
+def logical_lines(lines: list[str]) -> dict[int, str]:
+    """For each line number, the text flake8 searches for `# noqa` (its whole range)."""
+    mapping: dict[int, str] = {}
+    first, last = None, None
+    try:
+        for token in tokenize.generate_tokens(iter(lines).__next__):
+            if token.type in (tokenize.ENDMARKER, tokenize.DEDENT):
+                continue
+            start, end = token.start[0], token.end[0]
+            first = start if first is None else min(first, start)
+            last = end if last is None else max(last, end)
+            if token.type in (tokenize.NL, tokenize.NEWLINE):
+                joined = "".join(lines[first - 1:last])
+                for number in range(first, last + 1):
+                    mapping[number] = joined
+                first, last = None, None
+    except (tokenize.TokenError, SyntaxError, StopIteration):
+        return {}
+    return mapping
+
+
+def silences(comment_line: str, code: str) -> bool:
+    """Whether the `# noqa` comment in `comment_line` (if any) silences `code`."""
+    match = _INLINE.search(comment_line)
+    if match is None:
+        return False
+    codes_text = match.group("codes")
+    if codes_text is None:
+        return True
+    codes = tuple(c.strip() for c in _SEPARATORS.split(codes_text) if c.strip())
+    return code in codes or code.startswith(codes)
+
+
+def filter_findings(findings: Iterable[Finding], lines: list[str],
+                    mapping: Optional[dict[int, str]] = None) -> Iterator[Finding]:
+    """The findings no `# noqa` silences; nothing when the file is skipped."""
+    findings = list(findings)
+    if not findings or file_is_skipped(lines):
+        return
+    if mapping is None:
+        mapping = logical_lines(lines)
+    for finding in findings:
+        text = mapping.get(finding.line)
+        if text is None:
+            text = lines[finding.line - 1] if 1 <= finding.line <= len(lines) else ""
+        if not silences(text, finding.code):
+            yield finding

@@ -1,0 +1,207 @@
+"""Checking (and fixing) one file, and running many files on a process pool.
+
+Each file is handled on its own: read, parse, run the engine, drop what the selection
+and `# noqa` exclude, and, when asked, fix it. The result carries everything the report
+needs, so a worker process never prints; results come back in the order of the files
+given, so `--jobs N` reports exactly what `--jobs 1` does.
+"""
+
+from __future__ import annotations
+
+import ast
+import concurrent.futures
+import dataclasses
+import difflib
+import logging
+import os
+from typing import Iterable, Iterator, Optional
+
+from . import noqa, source
+from .checks import PROJECT_CODES
+from .engine import check_tree
+from .findings import Finding
+from .options import Settings
+
+logger = logging.getLogger(__name__)
+
+CHECK, FIX, DIFF = "check", "fix", "diff"
+
+
+@dataclasses.dataclass(frozen=True)
+class Job:
+    """One file to handle, with everything a worker process needs."""
+
+    path: str  # absolute, as reached
+    real: str  # absolute, links resolved: where a fix writes
+    display: str  # how reports name it
+    settings: Settings
+    project_root: Optional[str]
+    selected: frozenset[str]
+    mode: str = CHECK
+    unsafe: bool = False
+    writable: bool = True  # False: a link to a file outside the paths asked for
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    """Why a file could not be checked (or fixed), with a position when known."""
+
+    message: str
+    line: Optional[int] = None
+    col: Optional[int] = None  # 1-based
+
+
+@dataclasses.dataclass
+class FileResult:
+    """What happened to one file: findings left, fixes made, diff, notes, error."""
+
+    path: str  # absolute
+    display: str
+    findings: list[Finding] = dataclasses.field(default_factory=list)
+    # 1-based character columns of each finding, as (col, end_col or None)
+    columns: list[tuple[int, Optional[int]]] = dataclasses.field(default_factory=list)
+    error: Optional[Problem] = None
+    fixed: dict[str, int] = dataclasses.field(default_factory=dict)
+    diff: str = ""
+    notes: list[str] = dataclasses.field(default_factory=list)
+    lines: int = 0
+
+
+def _filtered(tree: ast.Module, src: source.Source, job: Job) -> list[Finding]:
+    found = check_tree(tree, job.path, job.settings, job.project_root,
+                       source=src.text,
+                       project_rules=bool(job.selected & PROJECT_CODES))
+    found = [f for f in found if f.code in job.selected]
+    return list(noqa.filter_findings(found, src.lines))
+
+
+def _check_text(text: str, job: Job, src: source.Source) -> list[Finding]:
+    """Findings for `text`, an edited version of the file (same path and settings)."""
+    edited = source.Source(src.raw, src.encoding, text)
+    try:
+        tree = ast.parse(text, filename=job.path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    return _filtered(tree, edited, job)
+
+
+def _columns(findings: list[Finding], src: source.Source):
+    out = []
+    for f in findings:
+        col = src.char_col(f.line, f.col) + 1
+        end = None
+        if f.end_line is not None and f.end_col is not None:
+            end = src.char_col(f.end_line, f.end_col) + 1
+        out.append((col, end))
+    return out
+
+
+def run_job(job: Job) -> FileResult:
+    """Check (and fix) one file; never raises for anything about the file itself."""
+    result = FileResult(job.path, job.display)
+    try:
+        src = source.read(job.path)
+        result.lines = len(src.lines)
+        tree = source.parse(src, job.path)
+    except source.SourceError as error:
+        col = error.col + 1 if error.col is not None else None
+        result.error = Problem(error.message, error.line, col)
+        return result
+    findings = _filtered(tree, src, job)
+    if job.mode != CHECK and _any_fixable(findings, job.unsafe):
+        findings, src = _fix(job, src, findings, result)
+    result.findings = findings
+    result.columns = _columns(findings, src)
+    result.lines = len(src.lines)
+    return result
+
+
+def _any_fixable(findings: Iterable[Finding], unsafe: bool) -> bool:
+    return any(f.fixable and (unsafe or f.rule.fix == "safe") for f in findings)
+
+
+def _fix(job: Job, src: source.Source, findings: list[Finding],
+         result: FileResult) -> tuple[list[Finding], source.Source]:
+    """Fix the file (or diff it); the findings left and the source they refer to."""
+    from . import fixes  # libcst is only loaded when fixing
+    from .fixes import writing
+
+    outcome = fixes.fix_text(src.text, lambda text: _check_text(text, job, src),
+                             unsafe=job.unsafe)
+    for refusal in outcome.refusals:
+        col = src.char_col(refusal.finding.line, refusal.finding.col) + 1
+        result.notes.append(f"{job.display}:{refusal.finding.line}:{col}: "
+                            f"{refusal.finding.code} not fixed: {refusal.reason}")
+    if outcome.text == src.text:
+        return findings, src
+    try:
+        new_raw = src.encode(outcome.text)
+    except UnicodeEncodeError:
+        result.notes.append(f"{job.display}: not fixed: the fixed text cannot be "
+                            f"written in the file's encoding ({src.encoding})")
+        return findings, src
+    if job.mode == DIFF:
+        result.diff = unified_diff(src.text, outcome.text, job.display)
+        result.fixed = outcome.fixed
+        return findings, src
+    if not job.writable:
+        result.notes.append(f"{job.display}: not fixed: it is a symbolic link to a "
+                            "file outside the paths given")
+        return findings, src
+    try:
+        writing.replace_file(job.real, src.raw, new_raw)
+    except writing.WriteRefused as refused:
+        result.notes.append(f"{job.display}: not fixed: {refused}")
+        return findings, src
+    result.fixed = outcome.fixed
+    written = source.Source(new_raw, src.encoding, outcome.text)
+    return _check_text(outcome.text, job, src), written
+
+
+def unified_diff(before: str, after: str, name: str) -> str:
+    """A unified diff of two versions of a file, marking a missing final newline."""
+    lines = difflib.unified_diff(source.split_lines(before), source.split_lines(after),
+                                 fromfile=f"a/{name}", tofile=f"b/{name}")
+    out = []
+    for line in lines:
+        if line.endswith(("\n", "\r")):
+            out.append(line)
+        else:
+            out.append(line + "\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+def _init_worker(level: int) -> None:
+    logging.getLogger("fastapi_lint").setLevel(level)
+
+
+def run_all(jobs: list[Job], workers: int) -> Iterator[FileResult]:
+    """Results for `jobs`, in their order; on `workers` processes when more than one."""
+    if workers <= 1 or len(jobs) < 2:
+        yield from map(run_job, jobs)
+        return
+    level = logging.getLogger("fastapi_lint").getEffectiveLevel()
+    try:
+        pool = concurrent.futures.ProcessPoolExecutor(
+            max_workers=min(workers, len(jobs)), initializer=_init_worker,
+            initargs=(level,))
+    except (OSError, ValueError, NotImplementedError) as error:
+        logger.debug("no process pool (%s); checking in this process", error)
+        yield from map(run_job, jobs)
+        return
+    chunk = max(1, min(16, len(jobs) // (workers * 4)))
+    try:
+        with pool:
+            results = list(pool.map(run_job, jobs, chunksize=chunk))
+    except (concurrent.futures.process.BrokenProcessPool, OSError) as error:
+        logger.debug("process pool failed (%s); checking in this process", error)
+        results = [run_job(job) for job in jobs]
+    yield from results
+
+
+def default_workers() -> int:
+    """All the cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))  # type: ignore[attr-defined]
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
