@@ -1,23 +1,40 @@
-"""Everything the checks share about one file, built once: names, surface, layout."""
+"""Everything the checks share about one file, built once: names, surface, layout.
+
+The project index and this module's summary are built on first use only, so a run whose
+checks never ask about the rest of the project pays nothing for them.
+"""
 
 from __future__ import annotations
 
 import ast
-from typing import Optional
+import functools
+import os
+from typing import TYPE_CHECKING, Any, Optional, TypeVar
 
 from .names import FunctionNode, Names, Scope
 from .options import Settings
+from .project import basemodels, migrations, testfiles
 from .project.layout import ModuleInfo, module_info
 from .surface import Surface
+
+if TYPE_CHECKING:
+    from .project.index import ProjectIndex
+    from .project.summary import ModuleSummary
+
+AUTO: Any = object()  # `index=AUTO`: get the project's index when a check first asks
+
+Node = TypeVar("Node", bound=ast.AST)
 
 
 class FileContext:
     """The read-only context every check of one file reads."""
 
     def __init__(self, tree: ast.Module, path: Optional[str], settings: Settings,
-                 project_root: Optional[str] = None) -> None:
+                 project_root: Optional[str] = None, index: Any = AUTO,
+                 source: Optional[str] = None) -> None:
         self.tree = tree
         self.path = path
+        self.source = source  # the text `tree` was parsed from, when the caller has it
         self.settings = settings
         if path is not None and path not in ("-", "stdin"):
             self.info = module_info(path, settings, project_root)
@@ -26,6 +43,73 @@ class FileContext:
                                    frozenset())
         self.names = Names(tree, self.info.module, self.info.package)
         self.surface = Surface(tree, self.names, settings.router_names)
+        self._index = index
+        self._summary: Optional[tuple[ModuleSummary, dict[int, str]]] = None
+        self._project: Optional[tuple[ProjectIndex, str]] = None
+
+    @functools.cached_property
+    def _index(self) -> dict[type, list[ast.AST]]:
+        """Every node of the tree by its type, from one walk made when first asked."""
+        index: dict[type, list[ast.AST]] = {}
+        stack: list[ast.AST] = [self.tree]
+        push, pop = stack.append, stack.pop
+        while stack:
+            node = pop()
+            bucket = index.get(type(node))
+            if bucket is None:
+                index[type(node)] = bucket = []
+            bucket.append(node)
+            for field in node._fields:
+                value = getattr(node, field, None)
+                if isinstance(value, list):
+                    for item in value:
+                        if isinstance(item, ast.AST):
+                            push(item)
+                elif isinstance(value, ast.AST):
+                    push(value)
+        return index
+
+    def nodes(self, kind: type[Node]) -> list[Node]:
+        """Every node of one type in the file, in no particular order.
+
+        The first call walks the whole tree once; checks ask only when the file's
+        imports show they have something to look for.
+        """
+        return self._index.get(kind, [])  # type: ignore[return-value]
+
+    def imports_from(self, *modules: str) -> bool:
+        """Whether the module imports one of `modules` (or from them), at any level."""
+        for node, _ in self.surface.import_froms:
+            name = node.module or ""
+            if node.level == 0 and any(name == m or name.startswith(m + ".")
+                                       for m in modules):
+                return True
+        for name, bindings in self.names.top.bindings.items():
+            for _, value in bindings:
+                if isinstance(value, str) and any(
+                        value == m or value.startswith(m + ".") for m in modules):
+                    return True
+        return False
+
+    @functools.cached_property
+    def migration(self) -> Optional[migrations.MigrationFile]:
+        """The Alembic migration this file is, or None (read when first asked)."""
+        if self.path in (None, "-", "stdin"):
+            return None
+        return migrations.migration_file(self.info.path, self.settings,
+                                         self.info.project_root)
+
+    @functools.cached_property
+    def is_test(self) -> bool:
+        """Whether this file is a test module or a `conftest.py`."""
+        if self.path in (None, "-", "stdin"):
+            return False
+        return testfiles.is_test_file(self.info.path, self.settings)
+
+    @functools.cached_property
+    def base_models(self) -> tuple[str, ...]:
+        """Dotted paths of the project's custom Pydantic base models (read if asked)."""
+        return basemodels.custom_base_models(self.info, self.settings)
 
     def scope(self, func: FunctionNode) -> Scope:
         """The scope of a function, its enclosing functions' scopes as parents."""
@@ -39,3 +123,60 @@ class FileContext:
         for outer in reversed(chain):
             scope = self.names.scope(outer, scope)
         return self.names.scope(func, scope)
+
+    @property
+    def index(self) -> Optional[ProjectIndex]:
+        """The index of this file's project (built once per process), or None when the
+        file has no project root or the front end asked for no index."""
+        if self._index is AUTO:
+            self._index = None
+            root = self.info.project_root
+            if root is not None and self.info.module is not None:
+                from .project.index import for_root
+
+                self._index = for_root(root, self.settings)
+        return self._index
+
+    @property
+    def summary(self) -> ModuleSummary:
+        """This module's summary, as the project index keeps it, built from this tree."""
+        return self._summarised()[0]
+
+    def qualname(self, func: ast.AST) -> Optional[str]:
+        """The qualified name of a function or class of this module."""
+        return self._summarised()[1].get(id(func))
+
+    def _summarised(self) -> tuple[ModuleSummary, dict[int, str]]:
+        if self._summary is None:
+            from .project.summary import Definitions, summarise
+
+            index = self.index
+            key = index.relative(self.path) if index is not None else None
+            if index is not None and key is not None:
+                summary = index.summary_of_context(key, self.source, self)
+            else:
+                summary = summarise(self, index.heads if index is not None else None)
+            self._summary = (summary, Definitions(self.tree).qualnames)
+        return self._summary
+
+    @property
+    def project(self) -> tuple[ProjectIndex, str]:
+        """(the index to ask about this file, this file's key in it).
+
+        The project's index when there is one (this file added if discovery skipped
+        it), else an index of this file alone, so questions about the module's own
+        functions are still answered.
+        """
+        if self._project is None:
+            from .project.index import LOCAL, ProjectIndex
+
+            index = self.index
+            if index is None:
+                self._project = (ProjectIndex.local(self.summary, self.settings), LOCAL)
+            else:
+                key = index.relative(self.path)
+                if key is None:
+                    key = os.path.abspath(self.path or "-")
+                    index.adopt(key, self.summary)
+                self._project = (index, key)
+        return self._project

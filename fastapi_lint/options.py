@@ -130,11 +130,48 @@ OPTIONS: tuple[Option, ...] = (
         "codes or prefixes added to the selection, e.g. rules off by default",
         flake8=False,
     ),
+    Option(
+        "not-found-exceptions",
+        LIST,
+        ("*NotFound", "*NotFoundError", "*NotFoundException", "*DoesNotExist"),
+        "name patterns (fnmatch) of the project's not-found exceptions, raised where a "
+        "lookup fails (FBP203)",
+    ),
+    Option(
+        "base-model",
+        STR,
+        "",
+        "dotted path of the project's custom Pydantic base model, e.g. "
+        "`src.models.CustomModel`; default: found in the app root's `models.py` or "
+        "`schemas.py` (FBP501)",
+    ),
+    Option(
+        "migration-file-template",
+        STR,
+        "%(year)d-%(month).2d-%(day).2d_%(slug)s",
+        "the Alembic `file_template` migration file names follow when `alembic.ini` "
+        "sets none (FBP600)",
+    ),
+    Option(
+        "test-files",
+        LIST,
+        ("test_*.py", "*_test.py", "conftest.py"),
+        "file name patterns (fnmatch) of test modules (FBP610)",
+    ),
+    Option(
+        "async-test-client",
+        CHOICE,
+        "async",
+        "`async`: report the sync `TestClient` in async tests and fixtures; `strict`: "
+        "anywhere in tests (FBP610)",
+        choices=("async", "strict"),
+    ),
 )
 
 BY_KEY: dict[str, Option] = {option.key: option for option in OPTIONS}
 
 _METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"}
+_DOTTED_CLASS = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
 _DOTTED = re.compile(r"^[A-Za-z_]\w*(\(\))?(\.[A-Za-z_]\w*(\(\))?)*(\.\*)?$")
 
 
@@ -155,6 +192,11 @@ class Settings:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     extend_select: tuple[str, ...] = ()
+    not_found_exceptions: tuple[str, ...] = BY_KEY["not-found-exceptions"].default
+    base_model: str = ""
+    migration_file_template: str = BY_KEY["migration-file-template"].default
+    test_files: tuple[str, ...] = BY_KEY["test-files"].default
+    async_test_client: str = "async"
 
 
 class ConfigError(Exception):
@@ -205,7 +247,20 @@ def parse_value(option: Option, value: Any) -> tuple[Any, Optional[str]]:
         return None, f"`{option.key}` must be one of {allowed}, not {value!r}"
     if len(value) > 4096:
         return None, f"`{option.key}` is longer than 4096 characters"
-    return value, None
+    error = _check_str(option, value)
+    return (None, error) if error else (value, None)
+
+
+def _check_str(option: Option, value: str) -> Optional[str]:
+    if option.key == "base-model" and value and not _DOTTED_CLASS.match(value):
+        return f"`{option.key}` must be a dotted path like `src.models.CustomModel`"
+    if option.key == "migration-file-template":
+        from .project import templates
+
+        found = templates.problems(templates.normalize(value))
+        if found:
+            return f"`{option.key}` has {', '.join(found)}"
+    return None
 
 
 def _check_items(option: Option, items: tuple[str, ...]) -> Optional[str]:

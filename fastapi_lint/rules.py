@@ -88,6 +88,123 @@ RULES: dict[str, Rule] = _rules(
         "Fire-and-forget tasks in routes get lost, swallow errors and outlive the request.",
         fix="unsafe",
     ),
+    Rule(
+        "FBP203",
+        "repeated-not-found-validation",
+        "`{lookup}` and its 404 check are repeated in {count} routes of this module "
+        "({routes}): move them into a dependency such as `{suggestion}`",
+        "dependencies",
+        "A lookup-or-404 written in every route belongs in one validation dependency.",
+    ),
+    Rule(
+        "FBP204",
+        "inline-dependency-instance",
+        "`Depends({call})` builds the dependency inline: assign `{call}` to a "
+        "module-level name and depend on that name",
+        "dependencies",
+        "An inline instance cannot be overridden in tests, nor shared within a request.",
+    ),
+    Rule(
+        "FBP304",
+        "route-without-description",
+        "route `{method} {path}` has no summary, description or docstring: "
+        "add a docstring to `{function}`",
+        "routes",
+        "A route's docstring becomes its OpenAPI description, which clients read.",
+        default=False,
+    ),
+    Rule(
+        "FBP500",
+        "environment-read-outside-settings",
+        "`{call}` reads the environment {where}: {remedy}",
+        "settings",
+        "Configuration read through one `BaseSettings` class is typed, validated, "
+        "documented.",
+    ),
+    Rule(
+        "FBP501",
+        "model-without-custom-base",
+        "`{name}` subclasses `pydantic.BaseModel` directly: extend the project's base "
+        "model `{base}`",
+        "models",
+        "A project-wide base model keeps serialisation and config the same everywhere.",
+    ),
+    Rule(
+        "FBP600",
+        "migration-file-name",
+        "migration file `{name}` {problem}: {remedy}",
+        "migrations",
+        "Migration files named by date and change sort and read like a changelog.",
+    ),
+    Rule(
+        "FBP601",
+        "irreversible-migration",
+        "`downgrade()` {problem}: make it undo `upgrade()`, or raise "
+        "`NotImplementedError` in it if the change cannot be undone",
+        "migrations",
+        "A downgrade that silently does nothing leaves schema and version table apart.",
+    ),
+    Rule(
+        "FBP602",
+        "migration-imports-app",
+        "migration imports `{module}` from the application: it changes as the app "
+        "changes; define the tables it needs inside the migration (`sa.table(...)`)",
+        "migrations",
+        "A migration must mean the same forever; application models keep changing.",
+    ),
+    Rule(
+        "FBP610",
+        "sync-test-client-in-async-test",
+        "sync `TestClient` {where}: use "
+        "`httpx.AsyncClient(transport=ASGITransport(app=app))` instead",
+        "testing",
+        "The sync `TestClient` runs the app on another loop than the async test's own.",
+    ),
+    Rule(
+        "FBP101",
+        "blocking-call-through-helper",
+        "`{call}` in `async def {function}` blocks the event loop through "
+        "`{chain}`: {remedy}",
+        "blocking",
+        "A sync helper that blocks, called from an `async def`, stalls the loop as much "
+        "as the blocking call itself.",
+    ),
+    Rule(
+        "FBP202",
+        "domain-code-outside-its-module",
+        "`{name}` ({what}) is in `{module}` of domain package `{package}`: "
+        "move it to `{target}`",
+        "layout",
+        "Routers, schemas, settings and exceptions each live in their own module of a "
+        "domain package, where readers look for them.",
+    ),
+    Rule(
+        "FBP302",
+        "path-parameter-not-declared",
+        "path parameter `{name}` of `{path}` is declared neither by `{endpoint}` nor by "
+        "its dependencies, and {query} comes from the query string: {fix}",
+        "routes",
+        "A path parameter the endpoint does not declare is never read, and the "
+        "parameter meant for it silently becomes a query parameter.",
+    ),
+    Rule(
+        "FBP303",
+        "inconsistent-path-parameter-name",
+        "path parameter `{name}` of `{path}` names the `{resource}` that {others} "
+        "`{preferred}` (e.g. {where}): use `{preferred}`",
+        "routes",
+        "One name per resource across the project keeps routes, dependencies and "
+        "clients consistent.",
+    ),
+    Rule(
+        "FBP401",
+        "blocking-async-background-task",
+        "background task `{task}` is an `async def` that blocks through `{chain}`: "
+        "{remedy}",
+        "tasks",
+        "An `async def` background task runs on the event loop after the response, so "
+        "its blocking calls stall every other request.",
+    ),
 )
 
 

@@ -5,7 +5,8 @@ rule). A layer of settings starts from its `select` (or, without one, from the l
 below, and at the bottom from the rules on by default), adds `extend-select` and
 removes `ignore`; when a code matches both a selecting and an ignoring entry, the longer
 (more specific) entry wins and a tie ignores it. A rule that is off by default is only
-reported when an entry selects it, as with flake8's `--select` / `--extend-select`.
+reported when a `select` or `extend-select` entry names its code in full: `FBP` or
+`FBP3` select the rules on by default, as the flake8 plugin does.
 The configuration file is one layer, the command line a second one on top of it.
 """
 
@@ -40,8 +41,10 @@ def apply_layer(current: frozenset[str], select: Optional[Sequence[str]],
                 extend: Sequence[str], ignore: Sequence[str]) -> frozenset[str]:
     """The codes selected after one layer of settings is applied to `current`."""
     chosen = set()
-    for code in rules.RULES:
+    for code, rule in rules.RULES.items():
         picked = [*(select or ()), *extend]
+        if not rule.default:
+            picked = [entry for entry in picked if entry == code]
         by_select = _longest(code, picked)
         by_ignore = _longest(code, ignore)
         if by_select >= 0 and by_select > by_ignore:

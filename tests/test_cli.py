@@ -327,14 +327,18 @@ def test_rules_off_by_default_need_selecting(monkeypatch):
     registry = dict(rules.RULES)
     registry["FBP301"] = dataclasses.replace(registry["FBP301"], default=False)
     monkeypatch.setattr(rules, "RULES", registry)
-    everything = set(registry)
-    assert selection.selected_codes([]) == everything - {"FBP301"}
-    assert selection.selected_codes([(None, (), ())]) == everything - {"FBP301"}
+    on = {code for code, rule in registry.items() if rule.default}
+    assert "FBP301" not in on
+    assert selection.selected_codes([]) == on
+    assert selection.selected_codes([(None, (), ())]) == on
     assert "FBP301" not in selection.selected_codes([(None, ("FBP1",), ())])
     assert "FBP301" in selection.selected_codes([(None, ("FBP301",), ())])
-    assert "FBP301" in selection.selected_codes([(("FBP3",), (), ())])
-    assert selection.selected_codes([(("FBP",), (), ()), (None, (), ("FBP301",))]) == \
-        everything - {"FBP301"}
+    # a prefix selects the rules on by default, never an opinionated one
+    assert "FBP301" not in selection.selected_codes([(("FBP3",), (), ())])
+    assert "FBP301" not in selection.selected_codes([(("FBP",), (), ())])
+    assert "FBP301" in selection.selected_codes([(("FBP3", "FBP301"), (), ())])
+    assert selection.selected_codes(
+        [(("FBP301",), (), ()), (None, (), ("FBP301",))]) == set()
 
 
 def test_bad_selectors_are_usage_errors(project):

@@ -50,6 +50,11 @@ def test_every_key_parses_from_toml_values():
         "select": ["FBP1"],
         "ignore": ["FBP301"],
         "extend-select": ["FBP304"],
+        "not-found-exceptions": ["Missing*"],
+        "base-model": "src.models.CustomModel",
+        "migration-file-template": "%(year)d_%(slug)s",
+        "test-files": ["check_*.py"],
+        "async-test-client": "strict",
     }
     assert set(values) == set(options.BY_KEY), "this test names every option"
     settings = options.build(values)
@@ -58,6 +63,8 @@ def test_every_key_parses_from_toml_values():
     assert settings.status_code_methods == ("POST", "DELETE")
     assert settings.type_checking_imports is True
     assert settings.cache is False
+    assert settings.not_found_exceptions == ("Missing*",)
+    assert settings.async_test_client == "strict"
     assert settings.app_root == "src"
 
 
