@@ -43,7 +43,7 @@ class FileContext:
                                    frozenset())
         self.names = Names(tree, self.info.module, self.info.package)
         self.surface = Surface(tree, self.names, settings.router_names)
-        self._index = index
+        self._project_index = index
         self._summary: Optional[tuple[ModuleSummary, dict[int, str]]] = None
         self._project: Optional[tuple[ProjectIndex, str]] = None
 
@@ -128,14 +128,14 @@ class FileContext:
     def index(self) -> Optional[ProjectIndex]:
         """The index of this file's project (built once per process), or None when the
         file has no project root or the front end asked for no index."""
-        if self._index is AUTO:
-            self._index = None
+        if self._project_index is AUTO:
+            self._project_index = None
             root = self.info.project_root
             if root is not None and self.info.module is not None:
                 from .project.index import for_root
 
-                self._index = for_root(root, self.settings)
-        return self._index
+                self._project_index = for_root(root, self.settings)
+        return self._project_index
 
     @property
     def summary(self) -> ModuleSummary:
