@@ -54,7 +54,8 @@ PLUGINS = (  # (column, distribution, code prefix)
     ("ASYNC", "flake8-async", "ASYNC"),
     ("B", "flake8-bugbear", "B"),
 )
-SKIPPABLE = ("flake8", "plugins", "j2", "growth")
+SKIPPABLE = ("flake8", "async", "bugbear", "j2", "growth")
+SKIP_NAMES = {"ASYNC": "async", "B": "bugbear"}
 
 
 def log(message: str) -> None:
@@ -420,7 +421,8 @@ def build_rows(args, scratch: Path, corpus_copy: Path, apps: list[str],
                         [*flake8, "--", "--select", "E,W,F", *flake8_args],
                         corpus_copy, files))
         for column, distribution, prefix in PLUGINS:
-            if column != "FBP" and "plugins" in args.skip:
+            if SKIP_NAMES.get(column) in args.skip:
+                notes.append(f"{distribution} was left out (`--skip`)")
                 continue
             if not installed(distribution):
                 notes.append(f"{distribution} is not installed: its row is skipped")
@@ -475,29 +477,31 @@ def run_rounds(rows: list[Row], runs: int, scratch: Path) -> None:
                 f"{sample.peak_kib / 1024:7.0f} MiB  {sample.output_lines} lines out")
 
 
-def render(rows: list[Row], notes: list[str], header: str) -> str:
+def render(rows: list[Row], notes: list[str], header: str, clock: str) -> str:
     by_key = {row.key: row for row in rows if row.samples}
-    floor = by_key["floor"].median("wall") if "floor" in by_key else None
+    floor = by_key["floor"].median(clock) if "floor" in by_key else None
     lines = [header, "",
-             "| measurement | files | median s | × floor | ms / file | CPU s "
+             "| measurement | files | CPU s | wall s | × floor | ms / file "
              "| peak MiB | lines out |",
              "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for row in rows:
         if not row.samples:
             lines.append(f"| {row.label} | {row.files:,} | failed | | | | | |")
             continue
-        wall = row.median("wall")
+        spent = row.median(clock)
         base = floor
         if row.key.startswith("g"):
             floor_row = by_key.get(row.key.split("-")[0] + "-floor")
-            base = floor_row.median("wall") if floor_row else None
-        ratio = f"{wall / base:.2f}" if base else ""
+            base = floor_row.median(clock) if floor_row else None
+        ratio = f"{spent / base:.2f}" if base else ""
         lines.append(
-            f"| {row.label} | {row.files:,} | {wall:.2f} | {ratio} "
-            f"| {1000 * wall / max(row.files, 1):.2f} | {row.median('cpu'):.2f} "
+            f"| {row.label} | {row.files:,} | {row.median('cpu'):.2f} "
+            f"| {row.median('wall'):.2f} | {ratio} "
+            f"| {1000 * spent / max(row.files, 1):.2f} "
             f"| {row.median('peak_kib') / 1024:.0f} | {int(row.median('output_lines')):,} |")
-    lines += ["", "Targets:", ""]
-    lines += [f"- {line}" for line in targets(by_key, floor)]
+    lines += ["", f"Ratios and ms / file are of {'CPU' if clock == 'cpu' else 'wall'} "
+              "time. Targets:", ""]
+    lines += [f"- {line}" for line in targets(by_key, floor, clock)]
     if notes:
         lines += ["", "Notes:", ""] + [f"- {note}" for note in notes]
     failed = [row for row in rows if row.error]
@@ -506,7 +510,7 @@ def render(rows: list[Row], notes: list[str], header: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def targets(by_key: dict[str, Row], floor: Optional[float]) -> list[str]:
+def targets(by_key: dict[str, Row], floor: Optional[float], clock: str) -> list[str]:
     out = []
 
     def verdict(ok: bool) -> str:
@@ -514,30 +518,30 @@ def targets(by_key: dict[str, Row], floor: Optional[float]) -> list[str]:
 
     base, plugin = by_key.get("flake8"), by_key.get("flake8+FBP")
     if base and plugin:
-        added = plugin.median("wall") / base.median("wall") - 1
+        added = plugin.median(clock) / base.median(clock) - 1
         out.append(f"inside flake8 the plugin adds {100 * added:+.1f} % to E,W,F "
                    f"(at most +5 %): {verdict(added <= 0.05)}")
         for column in ("ASYNC", "B"):
             other = by_key.get(f"flake8+{column}")
             if other:
-                extra = other.median("wall") / base.median("wall") - 1
+                extra = other.median(clock) / base.median(clock) - 1
                 out.append(f"for comparison, flake8 {column} adds {100 * extra:+.1f} %")
     cold = by_key.get("cold-j1")
     if cold and floor:
-        ratio = cold.median("wall") / floor
+        ratio = cold.median(clock) / floor
         out.append(f"cold `-j1` is {ratio:.2f} × the floor (at most 1.5): "
                    f"{verdict(ratio <= 1.5)}")
     edit = by_key.get("edit-j1")
     if edit and floor:
-        ratio = edit.median("wall") / floor
+        ratio = edit.median(clock) / floor
         out.append(f"warm with one file changed is {ratio:.3f} × the floor (at most "
                    f"0.1): {verdict(ratio <= 0.1)}")
     growth = sorted((int(key[1:].split("-")[0]), row) for key, row in by_key.items()
                     if key.startswith("g") and key.endswith("-cold"))
     if len(growth) >= 2:
         (small, first), (large, last) = growth[0], growth[-1]
-        per_first = first.median("wall") / first.files
-        per_last = last.median("wall") / last.files
+        per_first = first.median(clock) / first.files
+        per_last = last.median(clock) / last.files
         ratio = per_last / per_first
         out.append(f"time per file at {large:,} files is {ratio:.2f} × that at "
                    f"{small:,} (at most 1.2): {verdict(ratio <= 1.2)}")
@@ -574,6 +578,10 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
                         help=f"one app ({QUICK_APP}), one round, small generated projects")
     parser.add_argument("--scratch", type=Path, default=None,
                         help="folder for the copies (default: a temporary one, removed)")
+    parser.add_argument("--clock", choices=("cpu", "wall"), default="cpu",
+                        help="what the ratios compare: CPU time (user + system, workers "
+                             "included; steady on a shared machine) or wall time "
+                             "(default: cpu)")
     parser.add_argument("--output", type=Path, default=None,
                         help="also write the table to this file")
     args = parser.parse_args(argv)
@@ -642,7 +650,7 @@ def _run(args, apps: list[str], scratch: Path) -> int:
     header = (f"{len(apps)} app{'s' if len(apps) > 1 else ''}, {len(paths):,} files, "
               f"{lines:,} lines; median of {args.runs} run{'s' if args.runs > 1 else ''};"
               f" Python {sys.version.split()[0]}, {os.cpu_count()} cores")
-    table = render(rows, notes, header)
+    table = render(rows, notes, header, args.clock)
     sys.stdout.write(table)
     if args.output:
         args.output.write_text(table, encoding="utf-8")
