@@ -108,6 +108,14 @@ def import_bindings(node: Union[ast.Import, ast.ImportFrom], package: Optional[s
         yield alias.asname or alias.name, target
 
 
+# The node types `Scope._collect` binds names for; every other node is passed over.
+_BINDERS = frozenset(
+    (ast.Assign, ast.AnnAssign, ast.With, ast.AsyncWith, ast.NamedExpr, ast.For,
+     ast.AsyncFor, ast.comprehension, ast.Import, ast.ImportFrom, ast.FunctionDef,
+     ast.AsyncFunctionDef, ast.ClassDef, ast.ExceptHandler, ast.Global, ast.Nonlocal)
+)
+
+
 class Scope:
     """The bindings of one function body (not of the functions nested in it)."""
 
@@ -119,8 +127,7 @@ class Scope:
             return
         if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             self._bind_arguments(func)
-        body = func.body if isinstance(func.body, list) else [func.body]
-        self._collect(body)
+        self._collect(names.body_nodes(func))
 
     def _bind(self, name: str, line: int, value: Union[str, ast.expr, None]) -> None:
         self.bindings.setdefault(name, []).append((line, value))
@@ -137,36 +144,41 @@ class Scope:
             if arg is not None:
                 self._bind(arg.arg, 0, None)
 
-    def _collect(self, body: list[ast.AST]) -> None:
+    def _collect(self, nodes: list[ast.AST]) -> None:
         package = self.names.package
-        for node in walk_shallow(body):
-            if isinstance(node, ast.Assign):
+        binders = _BINDERS
+        for node in nodes:
+            kind = type(node)
+            if kind not in binders:
+                continue  # most nodes bind nothing: one set look-up for them
+            if kind is ast.Assign:
                 value = node.value if len(node.targets) == 1 else None
                 for target in node.targets:
                     self._bind_target(target, node.lineno, value)
-            elif isinstance(node, ast.AnnAssign):
+            elif kind is ast.AnnAssign:
                 if isinstance(node.target, ast.Name):
                     held = self.names.annotation_instance(node.annotation, self)
                     self._bind(node.target.id, node.lineno, held or node.value)
-            elif isinstance(node, (ast.With, ast.AsyncWith)):
+            elif kind is ast.With or kind is ast.AsyncWith:
                 for item in node.items:
                     if item.optional_vars is not None:
                         self._bind_target(item.optional_vars, node.lineno, item.context_expr)
-            elif isinstance(node, ast.NamedExpr):
+            elif kind is ast.NamedExpr:
                 self._bind_target(node.target, node.lineno, node.value)
-            elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+            elif kind is ast.For or kind is ast.AsyncFor or kind is ast.comprehension:
                 line = getattr(node, "lineno", getattr(node.target, "lineno", 0))
                 self._bind_target(node.target, line, None)
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            elif kind is ast.Import or kind is ast.ImportFrom:
                 for local, path in import_bindings(node, package):
                     self._bind(local, node.lineno, path)
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                self._bind(node.name, node.lineno, f"<local>.{node.name}")
-            elif isinstance(node, ast.ExceptHandler) and node.name:
-                self._bind(node.name, node.lineno, None)
-            elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            elif kind is ast.ExceptHandler:
+                if node.name:
+                    self._bind(node.name, node.lineno, None)
+            elif kind is ast.Global or kind is ast.Nonlocal:
                 for name in node.names:
                     self._bind(name, 0, "<global>")
+            else:  # a def or class nested in the body
+                self._bind(node.name, node.lineno, f"<local>.{node.name}")
 
     def _bind_target(self, target: ast.AST, line: int, value) -> None:
         if isinstance(target, ast.Name):
@@ -205,6 +217,7 @@ class Names:
         self.package = package
         self.top = Scope(self, None, None)
         self._scopes: dict[int, Scope] = {}
+        self._bodies: dict[int, list[ast.AST]] = {}
         self._collect_module(tree.body)
 
     def _collect_module(self, body: list[ast.stmt]) -> None:
@@ -245,6 +258,15 @@ class Names:
                     stack.extend(reversed(case.body))
 
     # -- scopes ---------------------------------------------------------------------
+
+    def body_nodes(self, func: ast.AST) -> list[ast.AST]:
+        """`walk_shallow` of a function's (or lambda's) body, walked once and kept: the
+        scope, the checks and the summary all read the same list."""
+        nodes = self._bodies.get(id(func))
+        if nodes is None:
+            body = func.body if isinstance(func.body, list) else [func.body]
+            nodes = self._bodies[id(func)] = list(walk_shallow(body))
+        return nodes
 
     def scope(self, func: Optional[ast.AST], parent: Optional[Scope] = None) -> Scope:
         """The scope of a function or lambda (cached); the module scope for None."""
