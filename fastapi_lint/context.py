@@ -44,6 +44,8 @@ class FileContext:
         self.names = Names(tree, self.info.module, self.info.package)
         self.surface = Surface(tree, self.names, settings.router_names)
         self._project_index = index
+        # What several checks (and the summary) derive from this file: derived once.
+        self.memo: dict[Any, Any] = {}
         self._summary: Optional[tuple[ModuleSummary, dict[int, str]]] = None
         self._project: Optional[tuple[ProjectIndex, str]] = None
 
