@@ -61,6 +61,71 @@ def walk_shallow(nodes: list[ast.AST]) -> Iterator[ast.AST]:
 
 
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_DEFS = frozenset((ast.FunctionDef, ast.AsyncFunctionDef))
+_PARAMETERS = ("posonlyargs", "args", "vararg", "kwonlyargs", "kwarg")
+
+
+def partition(tree: ast.Module):
+    """Every node of a module, once, split by the body it is evaluated in.
+
+    Returns (module nodes, {id(def, lambda or class): its body's nodes}, the rest).
+    Each list holds what `walk_shallow` yields for that body, in the same order; the
+    rest are the parts of definitions no body evaluates (parameters and their
+    annotations), so the lists and the module node together are the whole tree. One
+    pass over the tree, instead of a walk per function.
+    """
+    module: list[ast.AST] = []
+    rest: list[ast.AST] = []
+    bodies: dict[int, list[ast.AST]] = {}
+    nodes: list[ast.AST] = list(reversed(tree.body))
+    owners: list[list[ast.AST]] = [module] * len(nodes)
+    pop_node, pop_owner = nodes.pop, owners.pop
+    push_node, push_owner = nodes.append, owners.append
+    node_type, lambda_type, class_type = ast.AST, ast.Lambda, ast.ClassDef
+    nested, defs = frozenset(_NESTED), _DEFS
+    while nodes:
+        node = pop_node()
+        out = pop_owner()
+        out.append(node)
+        kind = type(node)
+        if kind in nested:
+            inner = bodies[id(node)] = []
+            body = [node.body] if kind is lambda_type else node.body
+            for child in reversed(body):
+                push_node(child)
+                push_owner(inner)
+            for child in reversed(getattr(node, "type_params", None) or ()):
+                push_node(child)
+                push_owner(rest)
+            if kind is class_type:
+                here = [*node.decorator_list, *node.bases, *node.keywords]
+            else:
+                push_node(node.args)
+                push_owner(rest)
+                here = [*node.decorator_list] if kind in defs else []
+                here += _arg_defaults(node.args)
+                if kind in defs and node.returns is not None:
+                    here.append(node.returns)
+            for child in reversed(here):
+                push_node(child)
+                push_owner(out)
+            continue
+        if kind is ast.arguments:  # its defaults went with the definition, above
+            fields = _PARAMETERS
+        else:
+            fields = node._fields
+        for index in range(len(fields) - 1, -1, -1):
+            value = getattr(node, fields[index], None)
+            if type(value) is list:
+                for position in range(len(value) - 1, -1, -1):
+                    item = value[position]
+                    if isinstance(item, node_type):
+                        push_node(item)
+                        push_owner(out)
+            elif isinstance(value, node_type):
+                push_node(value)
+                push_owner(out)
+    return module, bodies, rest
 
 
 def _arg_defaults(args: ast.arguments) -> Iterator[ast.expr]:
@@ -218,6 +283,7 @@ class Names:
         self.top = Scope(self, None, None)
         self._scopes: dict[int, Scope] = {}
         self._bodies: dict[int, list[ast.AST]] = {}
+        self._parts: Optional[tuple[list, dict[int, list], list]] = None
         self._collect_module(tree.body)
 
     def _collect_module(self, body: list[ast.stmt]) -> None:
@@ -259,14 +325,34 @@ class Names:
 
     # -- scopes ---------------------------------------------------------------------
 
+    def _partitioned(self) -> tuple[list, dict[int, list], list]:
+        if self._parts is None:
+            self._parts = partition(self.tree)
+        return self._parts
+
     def body_nodes(self, func: ast.AST) -> list[ast.AST]:
-        """`walk_shallow` of a function's (or lambda's) body, walked once and kept: the
-        scope, the checks and the summary all read the same list."""
-        nodes = self._bodies.get(id(func))
-        if nodes is None:
-            body = func.body if isinstance(func.body, list) else [func.body]
-            nodes = self._bodies[id(func)] = list(walk_shallow(body))
+        """`walk_shallow` of a function's, lambda's or class's body; one pass over the
+        module gives every body's nodes, which the scopes, checks and summary share."""
+        nodes = self._partitioned()[1].get(id(func))
+        if nodes is None:  # not a definition of this module's tree
+            nodes = self._bodies.get(id(func))
+            if nodes is None:
+                body = func.body if isinstance(func.body, list) else [func.body]
+                nodes = self._bodies[id(func)] = list(walk_shallow(body))
         return nodes
+
+    def module_nodes(self) -> list[ast.AST]:
+        """`walk_shallow` of the module's body."""
+        return self._partitioned()[0]
+
+    def all_nodes(self) -> Iterator[ast.AST]:
+        """Every node of the module, the module first, in no particular order."""
+        module, bodies, rest = self._partitioned()
+        yield self.tree
+        yield from module
+        for nodes in bodies.values():
+            yield from nodes
+        yield from rest
 
     def scope(self, func: Optional[ast.AST], parent: Optional[Scope] = None) -> Scope:
         """The scope of a function or lambda (cached); the module scope for None."""
