@@ -51,24 +51,14 @@ class FileContext:
 
     @functools.cached_property
     def _index(self) -> dict[type, list[ast.AST]]:
-        """Every node of the tree by its type, from one walk made when first asked."""
+        """Every node of the tree by its type, made when first asked (from the one
+        pass `Names` makes over the tree)."""
         index: dict[type, list[ast.AST]] = {}
-        stack: list[ast.AST] = [self.tree]
-        push, pop = stack.append, stack.pop
-        while stack:
-            node = pop()
+        for node in self.names.all_nodes():
             bucket = index.get(type(node))
             if bucket is None:
                 index[type(node)] = bucket = []
             bucket.append(node)
-            for field in node._fields:
-                value = getattr(node, field, None)
-                if isinstance(value, list):
-                    for item in value:
-                        if isinstance(item, ast.AST):
-                            push(item)
-                elif isinstance(value, ast.AST):
-                    push(value)
         return index
 
     def nodes(self, kind: type[Node]) -> list[Node]:
