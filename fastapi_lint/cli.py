@@ -13,13 +13,16 @@ checked), 2 for a usage or configuration error, reported on stderr.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import os
 import sys
 from typing import Any, Optional, Sequence, TextIO
 
-from . import __version__, config, files, options, report, rules, runner, selection
+from . import (__version__, config, files, options, order, report, rules, runner,
+               selection)
+from .checks import PROJECT_CODES
 from .options import ConfigError, Settings
 
 logger = logging.getLogger(__name__)
@@ -216,13 +219,28 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             writable=any(_within(target.real, folder) for folder in allowed)))
     jobs.sort(key=lambda job: job.display)
     workers = args.jobs or runner.default_workers()
-    results = list(runner.run_all(jobs, workers))
+    results = _run_in_dependency_order(jobs, workers)
     for result in results:
         result.findings, result.columns = _sorted(result)
     problems = [(display_path(path, cwd), message) for path, message in found.problems]
     outcome = report.Report(results, project_root(cwd), problems, mode,
                             args.unsafe_fixes)
     return _emit(outcome, args, out, err)
+
+
+def _run_in_dependency_order(jobs: list[runner.Job],
+                              workers: int) -> list[runner.FileResult]:
+    """The results of `jobs`, in their order, checking imported modules first."""
+    if not any(job.selected & PROJECT_CODES for job in jobs):
+        return list(runner.run_all(jobs, workers))
+    ordering, imported = order.dependency_order(
+        [job.path for job in jobs], [job.project_root for job in jobs])
+    ordered = [dataclasses.replace(jobs[i], summarise=True) if i in imported
+               else jobs[i] for i in ordering]
+    results: list[Optional[runner.FileResult]] = [None] * len(jobs)
+    for position, result in zip(ordering, runner.run_all(ordered, workers)):
+        results[position] = result
+    return results  # type: ignore[return-value]
 
 
 def _sorted(result: runner.FileResult):

@@ -40,6 +40,7 @@ class Job:
     mode: str = CHECK
     unsafe: bool = False
     writable: bool = True  # False: a link to a file outside the paths asked for
+    summarise: bool = False  # other files import it: give the index its summary
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,7 +71,8 @@ class FileResult:
 def _filtered(tree: ast.Module, src: source.Source, job: Job) -> list[Finding]:
     found = check_tree(tree, job.path, job.settings, job.project_root,
                        source=src.text,
-                       project_rules=bool(job.selected & PROJECT_CODES))
+                       project_rules=bool(job.selected & PROJECT_CODES),
+                       summarise=job.summarise)
     found = [f for f in found if f.code in job.selected]
     return list(noqa.filter_findings(found, src.lines))
 
