@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import weakref
 from typing import Iterator, Optional, Union
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
@@ -185,7 +186,9 @@ class Scope:
     """The bindings of one function body (not of the functions nested in it)."""
 
     def __init__(self, names: "Names", func: Optional[ast.AST], parent: Optional["Scope"]):
-        self.names = names
+        # Held weakly: a Names holds its scopes, and a cycle would keep each file's
+        # tree alive until the garbage collector's next full pass.
+        self._names = weakref.ref(names)
         self.parent = parent
         self.bindings: dict[str, list[Binding]] = {}
         if func is None:
@@ -193,6 +196,12 @@ class Scope:
         if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             self._bind_arguments(func)
         self._collect(names.body_nodes(func))
+
+    @property
+    def names(self) -> "Names":
+        names = self._names()
+        assert names is not None, "a scope outlived its module's Names"
+        return names
 
     def _bind(self, name: str, line: int, value: Union[str, ast.expr, None]) -> None:
         self.bindings.setdefault(name, []).append((line, value))
