@@ -46,6 +46,9 @@ class FileContext:
         self._project_index = index
         # What several checks (and the summary) derive from this file: derived once.
         self.memo: dict[Any, Any] = {}
+        # Whether a check read other files (through `index`, `base_models` or
+        # `migration`): then the findings may change when any file of the project does.
+        self.consulted = False
         self._summary: Optional[tuple[ModuleSummary, dict[int, str]]] = None
         self._project: Optional[tuple[ProjectIndex, str]] = None
 
@@ -88,6 +91,7 @@ class FileContext:
         """The Alembic migration this file is, or None (read when first asked)."""
         if self.path in (None, "-", "stdin"):
             return None
+        self.consulted = True
         return migrations.migration_file(self.info.path, self.settings,
                                          self.info.project_root)
 
@@ -101,6 +105,7 @@ class FileContext:
     @functools.cached_property
     def base_models(self) -> tuple[str, ...]:
         """Dotted paths of the project's custom Pydantic base models (read if asked)."""
+        self.consulted = True
         return basemodels.custom_base_models(self.info, self.settings)
 
     def scope(self, func: FunctionNode) -> Scope:
@@ -120,6 +125,7 @@ class FileContext:
     def index(self) -> Optional[ProjectIndex]:
         """The index of this file's project (built once per process), or None when the
         file has no project root or the front end asked for no index."""
+        self.consulted = True
         if self._project_index is AUTO:
             self._project_index = None
             root = self.info.project_root

@@ -17,7 +17,8 @@ logger = logging.getLogger(__name__)
 def check_tree(tree: ast.Module, path: Optional[str], settings: Settings,
                project_root: Optional[str] = None, index: Any = AUTO,
                source: Optional[str] = None, project_rules: bool = True,
-               summarise: bool = False) -> list[Finding]:
+               summarise: bool = False,
+               observed: Optional[dict[str, Any]] = None) -> list[Finding]:
     """Every finding for one module, sorted by position.
 
     `index` is the project index to use: by default the one of the file's project root,
@@ -27,6 +28,8 @@ def check_tree(tree: ast.Module, path: Optional[str], settings: Settings,
     project (a front end whose selection has none of them). `summarise=True` hands the
     project index this module's summary, made from this tree, even when no check asked
     for it (other modules import it: the index need not parse it again).
+
+    `observed`, when given, gets `consulted`: whether a check read other files.
 
     A check that fails on odd input is logged and skipped: the other checks still run,
     and the caller never sees a traceback.
@@ -43,6 +46,8 @@ def check_tree(tree: ast.Module, path: Optional[str], settings: Settings,
         except Exception:  # noqa: BLE001 - one bad check must not stop the others
             logger.exception("fastapi-lint: internal error in %s on %s",
                              check.__module__, path)
+    if observed is not None:
+        observed["consulted"] = context.consulted
     if summarise and project_rules:
         try:
             context.summary
