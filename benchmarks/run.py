@@ -67,21 +67,29 @@ def log(message: str) -> None:
 
 def ensure_corpus(corpus: Path, apps: Optional[list[str]], fetch: Path) -> list[str]:
     """The app folders to measure, fetching the corpus first when any is missing."""
-    present = sorted(p.name for p in corpus.iterdir()
-                     if p.is_dir() and not p.name.startswith(".")) if corpus.is_dir() else []
-    missing = [a for a in apps if a not in present] if apps else ([] if present else None)
+    present = _apps_in(corpus)
+    if apps:
+        missing: Optional[list[str]] = [a for a in apps if a not in present]
+    else:
+        missing = [] if present else None  # None: fetch every app
     if missing is None or missing:
         if not fetch.is_file():
             raise SystemExit(f"the corpus is not in {corpus} and {fetch} is missing")
         log(f"fetching the corpus into {corpus} with {fetch} ...")
         subprocess.run(["bash", str(fetch), str(corpus), *(missing or [])], check=True,
                        stdout=sys.stderr)
-        present = sorted(p.name for p in corpus.iterdir()
-                         if p.is_dir() and not p.name.startswith("."))
+        present = _apps_in(corpus)
     chosen = apps or present
     if not chosen:
         raise SystemExit(f"no apps in {corpus}")
     return chosen
+
+
+def _apps_in(corpus: Path) -> list[str]:
+    if not corpus.is_dir():
+        return []
+    return sorted(p.name for p in corpus.iterdir()
+                  if p.is_dir() and not p.name.startswith("."))
 
 
 def copy_python(source: Path, target: Path) -> list[Path]:
@@ -169,6 +177,8 @@ def _module_text(module: str, name: str, other: str, i: int) -> str:
         cross = (f"from src.{other}.constants import PAGE_SIZE" if odd else
                  f"from src.{other} import constants as {other}_constants")
         size = "PAGE_SIZE" if odd else f"{other}_constants.PAGE_SIZE"
+        notify = ("asyncio.create_task(service.notify(item))" if odd else
+                  "tasks.add_task(service.notify, item)")
         return f'''"""Routes of {name}."""
 
 import asyncio
@@ -195,7 +205,7 @@ async def list_items(limit: int = {size}) -> list[schemas.Item]:
 @router.post("/items", status_code=status.HTTP_201_CREATED)
 async def create_item(body: schemas.ItemCreate, tasks: BackgroundTasks) -> schemas.Item:
     item = service.create_item(body)
-    {"asyncio.create_task(service.notify(item))" if odd else "tasks.add_task(service.notify, item)"}
+    {notify}
     return item
 
 
@@ -290,7 +300,8 @@ class Item:
     owner: str = "{name}"
 '''
     if module == "constants":
-        return f'"""Constants of {name}."""\n\nPAGE_SIZE = {10 + i % 90}\nPREFIX = "/{name}"\n'
+        return (f'"""Constants of {name}."""\n\nPAGE_SIZE = {10 + i % 90}\n'
+                f'PREFIX = "/{name}"\n')
     if module == "exceptions":
         return f'''"""Errors of {name}."""
 
@@ -345,10 +356,12 @@ def measure(command: list[str], cwd: Path, scratch: Path) -> Sample:
     process.returncode = code
     if code not in (0, 1):
         tail = err_path.read_text(errors="replace").strip().splitlines()[-5:]
-        raise Failed(f"exit {code}: {' '.join(command[:6])} ...\n  " + "\n  ".join(tail))
+        shown = " ".join(command[:6])
+        raise Failed(f"exit {code}: {shown} ...\n  " + "\n  ".join(tail))
     peak = usage.ru_maxrss // (1024 if sys.platform == "darwin" else 1)
     with open(out_path, "rb") as handle:
-        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+        chunks = iter(lambda: handle.read(1 << 20), b"")
+        lines = sum(chunk.count(b"\n") for chunk in chunks)
     return Sample(wall, usage.ru_utime + usage.ru_stime, peak, lines)
 
 
@@ -433,7 +446,8 @@ def build_rows(args, scratch: Path, corpus_copy: Path, apps: list[str],
                             + (", cold" if cold else ""),
                             [*flake8, distribution, "--", "--select", f"E,W,F,{prefix}",
                              *flake8_args], corpus_copy, files,
-                            before=(lambda: remove_caches(corpus_copy)) if cold else None))
+                            before=(lambda: remove_caches(corpus_copy)) if cold
+                            else None))
     lint = [py, "-m", "fastapi_lint.cli", "check", "--exit-zero"]
 
     def cold() -> None:
@@ -501,7 +515,8 @@ def render(rows: list[Row], notes: list[str], header: str, clock: str) -> str:
             f"| {row.label} | {row.files:,} | {row.median('cpu'):.2f} "
             f"| {row.median('wall'):.2f} | {ratio} "
             f"| {1000 * spent / max(row.files, 1):.2f} "
-            f"| {row.median('peak_kib') / 1024:.0f} | {int(row.median('output_lines')):,} |")
+            f"| {row.median('peak_kib') / 1024:.0f} "
+            f"| {int(row.median('output_lines')):,} |")
     lines += ["", f"Ratios and ms / file are of {'CPU' if clock == 'cpu' else 'wall'} "
               "time. Targets:", ""]
     lines += [f"- {line}" for line in targets(by_key, floor, clock)]
@@ -553,7 +568,8 @@ def targets(by_key: dict[str, Row], floor: Optional[float], clock: str) -> list[
     if base and lint_rows:
         peak = max(row.median("peak_kib") for row in lint_rows)
         limit = base.median("peak_kib")
-        out.append(f"peak memory of `fastapi-lint check` {peak / 1024:.0f} MiB, flake8's "
+        out.append(f"peak memory of `fastapi-lint check` {peak / 1024:.0f} MiB, "
+                   "flake8's "
                    f"{limit / 1024:.0f} MiB: {verdict(peak <= limit)}")
     if base and plugin:
         grown = plugin.median("peak_kib") / base.median("peak_kib") - 1
@@ -569,20 +585,25 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
                         help="where the apps are, or are fetched to "
                              "(default: ../corpus beside the repository)")
     parser.add_argument("--fetch-script", type=Path, default=DEFAULT_FETCH,
-                        help="the corpus fetch script (default: ../shared/corpus/fetch.sh)")
+                        help="the corpus fetch script "
+                             "(default: ../shared/corpus/fetch.sh)")
     parser.add_argument("--apps", default=None,
                         help="comma-separated app names (default: every app)")
     parser.add_argument("--runs", type=int, default=3, help="rounds (default: 3)")
     parser.add_argument("--sizes", default=None,
-                        help="generated project sizes in files (default: 1000,10000,50000)")
+                        help="generated project sizes in files "
+                             "(default: 1000,10000,50000)")
     parser.add_argument("--skip", default="",
                         help="comma-separated, of: " + ", ".join(SKIPPABLE))
     parser.add_argument("--quick", action="store_true",
-                        help=f"one app ({QUICK_APP}), one round, small generated projects")
+                        help=f"one app ({QUICK_APP}), one round, small generated "
+                             "projects")
     parser.add_argument("--scratch", type=Path, default=None,
-                        help="folder for the copies (default: a temporary one, removed)")
+                        help="folder for the copies (default: a temporary one, "
+                             "removed)")
     parser.add_argument("--clock", choices=("cpu", "wall"), default="cpu",
-                        help="what the ratios compare: CPU time (user + system, workers "
+                        help="what the ratios compare: CPU time (user + system, "
+                             "workers "
                              "included; steady on a shared machine) or wall time "
                              "(default: cpu)")
     parser.add_argument("--output", type=Path, default=None,
@@ -651,7 +672,8 @@ def _run(args, apps: list[str], scratch: Path) -> int:
     finally:
         editor.restore()
     header = (f"{len(apps)} app{'s' if len(apps) > 1 else ''}, {len(paths):,} files, "
-              f"{lines:,} lines; median of {args.runs} run{'s' if args.runs > 1 else ''};"
+              f"{lines:,} lines; median of {args.runs} "
+              f"run{'s' if args.runs > 1 else ''};"
               f" Python {sys.version.split()[0]}, {os.cpu_count()} cores")
     table = render(rows, notes, header, args.clock)
     sys.stdout.write(table)
