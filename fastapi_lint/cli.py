@@ -220,10 +220,11 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             writable=any(_within(target.real, folder) for folder in allowed)))
     jobs.sort(key=lambda job: job.display)
     workers = args.jobs or runner.default_workers()
-    if mode == runner.CHECK:
-        results = _run_reusing(jobs, workers)
-    else:
-        results = _run_in_dependency_order(jobs, workers)
+    with runner.fewer_collections():
+        if mode == runner.CHECK:
+            results = _run_reusing(jobs, workers)
+        else:
+            results = _run_in_dependency_order(jobs, workers)
     for result in results:
         result.findings, result.columns = _sorted(result)
     problems = [(display_path(path, cwd), message) for path, message in found.problems]

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import ast
 import concurrent.futures
+import contextlib
 import dataclasses
 import difflib
+import gc
 import logging
 import os
 from typing import Iterable, Iterator, Optional
@@ -178,8 +180,26 @@ def unified_diff(before: str, after: str, name: str) -> str:
     return "".join(out)
 
 
+# The cycle collector's thresholds while the command checks: each file's trees are
+# freed by reference counting, so frequent collections only re-walk what lives on (the
+# project indexes), a third of a large run's time at the default thresholds.
+GC_THRESHOLDS = (10_000, 10, 10)
+
+
+@contextlib.contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Collect cycles less often for the duration (the previous thresholds after)."""
+    before = gc.get_threshold()
+    gc.set_threshold(*(max(a, b) for a, b in zip(GC_THRESHOLDS, before)))
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 def _init_worker(level: int) -> None:
     logging.getLogger("fastapi_lint").setLevel(level)
+    gc.set_threshold(*GC_THRESHOLDS)  # a worker lives for the run only
 
 
 def run_all(jobs: list[Job], workers: int) -> Iterator[FileResult]:
