@@ -28,6 +28,14 @@ def test_demo_messages():
         "`await asyncio.sleep(...)`",
         "FBP100 blocking call `requests.get()` in `async def preview`: use "
         "`httpx.AsyncClient` and await it",
+        "FBP203 `service.find(post_id)` and its 404 check are repeated in 2 routes of "
+        "this module (`get_post`, `delete_post`): move them into a dependency such as "
+        "`valid_post_id`",
+        "FBP204 `Depends(RoleChecker('editor'))` builds the dependency inline: assign "
+        "`RoleChecker('editor')` to a module-level name and depend on that name",
+        "FBP203 `service.find(post_id)` and its 404 check are repeated in 2 routes of "
+        "this module (`get_post`, `delete_post`): move them into a dependency such as "
+        "`valid_post_id`",
     ]
     assert run.messages(PAYMENTS) == [
         "FBP201 domain package `payments` has no `schemas`, `service`: add `schemas.py`, "
