@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fastapi_lint import rules
 from harness import FIXTURES, run_flake8
 
 DEMO = FIXTURES / "demo"
@@ -53,3 +54,9 @@ def test_kept_task_message_has_no_garbage_collection_warning():
     ]
     assert "FBP400 `asyncio.get_event_loop().create_task()` in `create_user` starts" in (
         messages[-1])
+
+
+def test_demo_shows_every_rule():
+    run = run_flake8([DEMO], DEMO, "--extend-select", "FBP304")
+    codes = {code for found in run.findings.values() for _, _, code, _ in found}
+    assert codes == set(rules.RULES)
