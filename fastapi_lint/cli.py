@@ -146,14 +146,17 @@ class Configuration:
         return cached
 
     def settings(self, folder: str) -> tuple[Settings, Optional[str]]:
+        """The settings for files in `folder` (command line on top), and its root."""
         base, root = self.base(folder)
         return options.merge(base, self.overrides), root
 
     def exclude_for(self, folder: str) -> tuple[str, tuple[str, ...]]:
+        """The folder `exclude` globs are relative to, and the globs, for `folder`."""
         settings, root = self.settings(folder)
         return root or self.cwd, settings.exclude
 
     def selected(self, folder: str) -> frozenset[str]:
+        """The codes reported for files in `folder`: the file's layer, then ours."""
         base, _ = self.base(folder)
         codes = self._selected.get(base)
         if codes is None:
@@ -175,6 +178,7 @@ def project_root(cwd: str) -> str:
 
 
 def display_path(path: str, cwd: str) -> str:
+    """How reports name a file: relative to the cwd when under it, else absolute."""
     relative = os.path.relpath(path, cwd)
     if relative == os.pardir or relative.startswith(os.pardir + os.sep):
         return path

@@ -1,16 +1,27 @@
-"""Everything the checks share about one file, built once: names, surface, layout."""
+"""Everything the checks share about one file, built once: names, surface, layout.
+
+The project index and this module's summary are built on first use only, so a run whose
+checks never ask about the rest of the project pays nothing for them.
+"""
 
 from __future__ import annotations
 
 import ast
 import functools
-from typing import Optional, TypeVar
+import os
+from typing import TYPE_CHECKING, Any, Optional, TypeVar
 
 from .names import FunctionNode, Names, Scope
 from .options import Settings
 from .project import basemodels, migrations, testfiles
 from .project.layout import ModuleInfo, module_info
 from .surface import Surface
+
+if TYPE_CHECKING:
+    from .project.index import ProjectIndex
+    from .project.summary import ModuleSummary
+
+AUTO: Any = object()  # `index=AUTO`: get the project's index when a check first asks
 
 Node = TypeVar("Node", bound=ast.AST)
 
@@ -19,9 +30,11 @@ class FileContext:
     """The read-only context every check of one file reads."""
 
     def __init__(self, tree: ast.Module, path: Optional[str], settings: Settings,
-                 project_root: Optional[str] = None) -> None:
+                 project_root: Optional[str] = None, index: Any = AUTO,
+                 source: Optional[str] = None) -> None:
         self.tree = tree
         self.path = path
+        self.source = source  # the text `tree` was parsed from, when the caller has it
         self.settings = settings
         if path is not None and path not in ("-", "stdin"):
             self.info = module_info(path, settings, project_root)
@@ -30,6 +43,9 @@ class FileContext:
                                    frozenset())
         self.names = Names(tree, self.info.module, self.info.package)
         self.surface = Surface(tree, self.names, settings.router_names)
+        self._index = index
+        self._summary: Optional[tuple[ModuleSummary, dict[int, str]]] = None
+        self._project: Optional[tuple[ProjectIndex, str]] = None
 
     @functools.cached_property
     def _index(self) -> dict[type, list[ast.AST]]:
@@ -123,3 +139,60 @@ class FileContext:
         for outer in reversed(chain):
             scope = self.names.scope(outer, scope)
         return self.names.scope(func, scope)
+
+    @property
+    def index(self) -> Optional[ProjectIndex]:
+        """The index of this file's project (built once per process), or None when the
+        file has no project root or the front end asked for no index."""
+        if self._index is AUTO:
+            self._index = None
+            root = self.info.project_root
+            if root is not None and self.info.module is not None:
+                from .project.index import for_root
+
+                self._index = for_root(root, self.settings)
+        return self._index
+
+    @property
+    def summary(self) -> ModuleSummary:
+        """This module's summary, as the project index keeps it, built from this tree."""
+        return self._summarised()[0]
+
+    def qualname(self, func: ast.AST) -> Optional[str]:
+        """The qualified name of a function or class of this module."""
+        return self._summarised()[1].get(id(func))
+
+    def _summarised(self) -> tuple[ModuleSummary, dict[int, str]]:
+        if self._summary is None:
+            from .project.summary import Definitions, summarise
+
+            index = self.index
+            key = index.relative(self.path) if index is not None else None
+            if index is not None and key is not None:
+                summary = index.summary_of_context(key, self.source, self)
+            else:
+                summary = summarise(self, index.heads if index is not None else None)
+            self._summary = (summary, Definitions(self.tree).qualnames)
+        return self._summary
+
+    @property
+    def project(self) -> tuple[ProjectIndex, str]:
+        """(the index to ask about this file, this file's key in it).
+
+        The project's index when there is one (this file added if discovery skipped
+        it), else an index of this file alone, so questions about the module's own
+        functions are still answered.
+        """
+        if self._project is None:
+            from .project.index import LOCAL, ProjectIndex
+
+            index = self.index
+            if index is None:
+                self._project = (ProjectIndex.local(self.summary, self.settings), LOCAL)
+            else:
+                key = index.relative(self.path)
+                if key is None:
+                    key = os.path.abspath(self.path or "-")
+                    index.adopt(key, self.summary)
+                self._project = (index, key)
+        return self._project

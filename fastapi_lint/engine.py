@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import ast
 import logging
-from typing import Optional
+from typing import Any, Optional
 
-from .checks import CHECKS
-from .context import FileContext
+from .checks import CHECKS, FILE_CHECKS
+from .context import AUTO, FileContext
 from .findings import Finding
 from .options import Settings
 
@@ -15,19 +15,26 @@ logger = logging.getLogger(__name__)
 
 
 def check_tree(tree: ast.Module, path: Optional[str], settings: Settings,
-               project_root: Optional[str] = None) -> list[Finding]:
+               project_root: Optional[str] = None, index: Any = AUTO,
+               source: Optional[str] = None, project_rules: bool = True) -> list[Finding]:
     """Every finding for one module, sorted by position.
+
+    `index` is the project index to use: by default the one of the file's project root,
+    built on first use; None for none (the project rules then see this module only).
+    `source`, the text `tree` was parsed from, lets the index reuse this tree.
+    `project_rules=False` skips the checks of the rules that read the rest of the
+    project (a front end whose selection has none of them).
 
     A check that fails on odd input is logged and skipped: the other checks still run,
     and the caller never sees a traceback.
     """
     try:
-        context = FileContext(tree, path, settings, project_root)
+        context = FileContext(tree, path, settings, project_root, index, source)
     except Exception:  # noqa: BLE001 - never a traceback for the user
         logger.exception("fastapi-lint: internal error reading %s", path)
         return []
     findings: list[Finding] = []
-    for check in CHECKS:
+    for check in CHECKS if project_rules else FILE_CHECKS:
         try:
             findings.extend(check(context))
         except Exception:  # noqa: BLE001 - one bad check must not stop the others

@@ -15,6 +15,8 @@ import sys
 from typing import Any, Iterator, Optional
 
 from . import __version__, config, options, rules
+from .checks import PROJECT_CODES
+from .context import AUTO
 from .engine import check_tree
 from .options import ConfigError, Settings
 
@@ -29,12 +31,16 @@ class Plugin:
 
     # Values given on flake8's command line or in its config files, by Settings field.
     _overrides: dict[str, Any] = {}
+    # Whether a rule that reads the project index is selected; if not, none is built.
+    _project_rules = True
     # Rules off by default that `--select` / `--extend-select` name in full.
     _opted_in: frozenset[str] = frozenset()
 
-    def __init__(self, tree: ast.AST, filename: str = "-") -> None:
+    def __init__(self, tree: ast.AST, filename: str = "-",
+                 lines: Optional[list[str]] = None) -> None:
         self.tree = tree
         self.filename = filename
+        self.lines = lines
 
     @classmethod
     def add_options(cls, manager) -> None:
@@ -67,6 +73,7 @@ class Plugin:
             raise SystemExit(2) from None
         cls._opted_in = opted_in(parsed)
         _settings_for.cache_clear()
+        cls._project_rules = _any_selected(parsed, PROJECT_CODES)
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
         if not isinstance(self.tree, ast.Module):
@@ -75,10 +82,23 @@ class Plugin:
         settings, root = _settings_for(os.path.dirname(os.path.abspath(path or ".")))
         if settings is None:
             return
-        for finding in check_tree(self.tree, path, settings, root):
+        source = "".join(self.lines) if self.lines is not None else None
+        for finding in check_tree(self.tree, path, settings, root, AUTO, source,
+                                  project_rules=self._project_rules):
             if not finding.rule.default and finding.code not in self._opted_in:
                 continue
             yield finding.line, finding.col, f"{finding.code} {finding.message}", type(self)
+
+
+def _any_selected(parsed: argparse.Namespace, codes) -> bool:
+    """Whether flake8 will report any of `codes` (True when it cannot tell)."""
+    try:
+        from flake8.style_guide import Decision, DecisionEngine
+
+        engine = DecisionEngine(parsed)
+        return any(engine.decision_for(code) is Decision.Selected for code in codes)
+    except Exception:  # noqa: BLE001 - an older or newer flake8: assume selected
+        return True
 
 
 def opted_in(parsed: argparse.Namespace) -> frozenset[str]:

@@ -44,6 +44,7 @@ class Report:
 
     @property
     def findings(self):
+        """(file result, finding, (column, end column)) for every finding, in order."""
         for result in self.results:
             for finding, columns in zip(result.findings, result.columns):
                 yield result, finding, columns
@@ -58,6 +59,7 @@ class Report:
         return lines
 
     def fixed(self) -> collections.Counter:
+        """Findings fixed, per code."""
         counts: collections.Counter = collections.Counter()
         for result in self.results:
             counts.update(result.fixed)
@@ -80,6 +82,7 @@ def _fix_kind(finding) -> Optional[str]:
 # -- text -------------------------------------------------------------------------
 
 def write_text(report: Report, out: TextIO, statistics: bool = False) -> None:
+    """One line per finding, the statistics when asked, and the summary line."""
     for result, finding, (col, _) in report.findings:
         out.write(f"{result.display}:{finding.line}:{col}: {finding.code} "
                   f"{finding.message}\n")
@@ -156,6 +159,7 @@ def json_findings(report: Report) -> list[dict[str, Any]]:
 
 
 def write_json(report: Report, out: TextIO) -> None:
+    """The findings as a JSON list."""
     json.dump(json_findings(report), out, indent=2, ensure_ascii=False)
     out.write("\n")
 
@@ -171,6 +175,7 @@ def _escape_property(text: str) -> str:
 
 
 def write_github(report: Report, out: TextIO) -> None:
+    """GitHub workflow commands: a warning per finding, an error per unchecked file."""
     for result, finding, (col, _) in report.findings:
         out.write(f"::warning file={_escape_property(result.display)},"
                   f"line={finding.line},col={col},title={finding.code}::"
@@ -297,6 +302,7 @@ def sarif_log(report: Report) -> dict[str, Any]:
 
 
 def write_sarif(report: Report, out: TextIO) -> None:
+    """The SARIF 2.1.0 log."""
     json.dump(sarif_log(report), out, indent=2, ensure_ascii=False)
     out.write("\n")
 

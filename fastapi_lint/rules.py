@@ -160,6 +160,51 @@ RULES: dict[str, Rule] = _rules(
         "testing",
         "The sync `TestClient` runs the app on another loop than the async test's own.",
     ),
+    Rule(
+        "FBP101",
+        "blocking-call-through-helper",
+        "`{call}` in `async def {function}` blocks the event loop through "
+        "`{chain}`: {remedy}",
+        "blocking",
+        "A sync helper that blocks, called from an `async def`, stalls the loop as much "
+        "as the blocking call itself.",
+    ),
+    Rule(
+        "FBP202",
+        "domain-code-outside-its-module",
+        "`{name}` ({what}) is in `{module}` of domain package `{package}`: "
+        "move it to `{target}`",
+        "layout",
+        "Routers, schemas, settings and exceptions each live in their own module of a "
+        "domain package, where readers look for them.",
+    ),
+    Rule(
+        "FBP302",
+        "path-parameter-not-declared",
+        "path parameter `{name}` of `{path}` is declared neither by `{endpoint}` nor by "
+        "its dependencies, and {query} comes from the query string: {fix}",
+        "routes",
+        "A path parameter the endpoint does not declare is never read, and the "
+        "parameter meant for it silently becomes a query parameter.",
+    ),
+    Rule(
+        "FBP303",
+        "inconsistent-path-parameter-name",
+        "path parameter `{name}` of `{path}` names the `{resource}` that {others} "
+        "`{preferred}` (e.g. {where}): use `{preferred}`",
+        "routes",
+        "One name per resource across the project keeps routes, dependencies and "
+        "clients consistent.",
+    ),
+    Rule(
+        "FBP401",
+        "blocking-async-background-task",
+        "background task `{task}` is an `async def` that blocks through `{chain}`: "
+        "{remedy}",
+        "tasks",
+        "An `async def` background task runs on the event loop after the response, so "
+        "its blocking calls stall every other request.",
+    ),
 )
 
 

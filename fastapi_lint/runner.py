@@ -17,6 +17,7 @@ import os
 from typing import Iterable, Iterator, Optional
 
 from . import noqa, source
+from .checks import PROJECT_CODES
 from .engine import check_tree
 from .findings import Finding
 from .options import Settings
@@ -67,7 +68,9 @@ class FileResult:
 
 
 def _filtered(tree: ast.Module, src: source.Source, job: Job) -> list[Finding]:
-    found = check_tree(tree, job.path, job.settings, job.project_root)
+    found = check_tree(tree, job.path, job.settings, job.project_root,
+                       source=src.text,
+                       project_rules=bool(job.selected & PROJECT_CODES))
     found = [f for f in found if f.code in job.selected]
     return list(noqa.filter_findings(found, src.lines))
 

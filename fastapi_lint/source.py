@@ -43,6 +43,7 @@ class Source:
 
     @property
     def bom(self) -> bool:
+        """Whether the file starts with a UTF-8 byte order mark."""
         return self.raw.startswith(codecs.BOM_UTF8)
 
     @functools.cached_property

@@ -1,14 +1,14 @@
-"""FBP100: blocking calls in the body of an `async def`."""
+"""FBP100 and FBP101: blocking calls in an `async def`, directly or through helpers."""
 
 from __future__ import annotations
 
 import ast
-from typing import Iterator
+from typing import Iterator, Optional
 
-from .. import catalog
+from .. import catalog, rules
 from ..context import FileContext
 from ..findings import Finding, at
-from ..names import walk_shallow
+from ..names import FunctionNode, walk_shallow
 
 SAFE_WRAPPERS = frozenset(
     ("fastapi.concurrency.run_in_threadpool", "starlette.concurrency.run_in_threadpool",
@@ -59,21 +59,22 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             yield from _check_function(ctx, func, extra, wrappers)
 
 
-def _check_function(ctx: FileContext, func: ast.AsyncFunctionDef, extra, wrappers):
-    scope = None
+def sync_calls(ctx: FileContext, func: FunctionNode, wrappers: frozenset,
+               walked: Optional[list] = None):
+    """(call, resolved path or None) for each call the body makes on its own thread.
+
+    Skipped: awaited calls, `wrapper(fn)(...)` through a safe wrapper, and the bodies of
+    nested `def`, `lambda` and `class` (a reference passed to an offloading wrapper is
+    not a call at all). The project index reads function bodies through this too.
+    `walked`, when given, receives every node walked (parents before children).
+    """
+    scope = ctx.scope(func)
     awaited: set[int] = set()
-    statements: set[int] = set()  # calls that are a statement of their own
-    routes = ctx.surface.routes_by_endpoint.get(id(func), ())
-    # A websocket endpoint must stay `async def`: never suggest `def` for one.
-    endpoint_like = ctx.surface.is_route_or_dependency(func) and not (
-        routes and all(route.websocket for route in routes))
-    to_def = None
     for node in walk_shallow(func.body):
+        if walked is not None:
+            walked.append(node)
         if isinstance(node, ast.Await):
             awaited.add(id(node.value))
-            continue
-        if isinstance(node, ast.Expr):
-            statements.add(id(node.value))
             continue
         if not isinstance(node, ast.Call) or id(node) in awaited:
             continue
@@ -81,9 +82,22 @@ def _check_function(ctx: FileContext, func: ast.AsyncFunctionDef, extra, wrapper
             # `sync_to_async(fn)(...)`: the wrapper runs `fn` off the loop.
             if (ctx.names.resolve(node.func.func, scope) or "") in wrappers:
                 continue
-        if scope is None:
-            scope = ctx.scope(func)
-        path = ctx.names.call_path(node, scope)
+        yield node, ctx.names.call_path(node, scope)
+
+
+def may_become_def(ctx: FileContext, func: FunctionNode) -> bool:
+    """Whether FastAPI would run `func` in its threadpool were it a `def`: a route or
+    dependency (a websocket endpoint must stay `async def`)."""
+    routes = ctx.surface.routes_by_endpoint.get(id(func), ())
+    return ctx.surface.is_route_or_dependency(func) and not (
+        routes and all(route.websocket for route in routes))
+
+
+def _check_function(ctx: FileContext, func: ast.AsyncFunctionDef, extra, wrappers):
+    walked: list[ast.AST] = []
+    endpoint_like = may_become_def(ctx, func)
+    to_def = None
+    for node, path in sync_calls(ctx, func, wrappers, walked):
         if path is None:
             continue
         remedy = catalog.blocking_remedy(path, extra)
@@ -97,10 +111,49 @@ def _check_function(ctx: FileContext, func: ast.AsyncFunctionDef, extra, wrapper
                           "threadpool")
         if endpoint_like and to_def:
             fix = "def"
-        elif path == "time.sleep" and id(node) in statements:
+        elif path == "time.sleep" and any(isinstance(parent, ast.Expr)
+                                          and parent.value is node for parent in walked):
             fix = "sleep"  # as a statement, `await` can take its place as it is
         else:
             fix = None
         data = {"fix": fix, "function": func.name, "def_line": func.lineno}
         yield at(node, "FBP100", data, call=call_label(node.func, path), function=func.name,
                  remedy=remedy)
+
+
+def check_helpers(ctx: FileContext) -> Iterator[Finding]:
+    """FBP101: calls from an `async def` to sync project functions that block."""
+    functions = [f for f in ctx.surface.functions if isinstance(f, ast.AsyncFunctionDef)]
+    if not functions:
+        return
+    summary = ctx.summary
+    index, _ = ctx.project
+    for func in functions:
+        info = summary.functions.get(ctx.qualname(func) or "")
+        if info is None or not info.calls:
+            continue
+        for path, line, col in info.calls:
+            callee = index.callee(path)
+            chain = index.blocking_chain(callee) if callee is not None else None
+            if not chain:
+                continue
+            name = chain[0]
+            if name.endswith(".__init__"):
+                name = name[: -len(".__init__")]  # making an instance
+            if not info.awaits and may_become_def(ctx, func):
+                remedy = (f"declare `{func.name}` with `def` so FastAPI runs it in its "
+                          "threadpool")
+            else:
+                remedy = f"run it off the loop, `await run_in_threadpool({name}, ...)`"
+            message = rules.get("FBP101").format(
+                call=name + "()", function=func.name, chain=chain_text(chain),
+                remedy=remedy)
+            yield Finding(line, col, "FBP101", message,
+                          data={"function": func.name, "callee": name, "chain": chain})
+
+
+def chain_text(chain: tuple[str, ...], limit: int = 6) -> str:
+    """`a -> b -> time.sleep`, long chains shortened in the middle."""
+    if len(chain) > limit:
+        chain = (*chain[:3], "...", *chain[-2:])
+    return " -> ".join(chain)

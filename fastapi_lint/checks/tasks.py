@@ -1,14 +1,15 @@
-"""FBP400: fire-and-forget tasks started in routes and dependencies."""
+"""FBP400 and FBP401: fire-and-forget tasks, and background tasks that block the loop."""
 
 from __future__ import annotations
 
 import ast
 from typing import Iterator, Optional
 
+from .. import rules
 from ..context import FileContext
 from ..findings import Finding, at
 from ..names import walk_shallow
-from .blocking import dotted_text
+from .blocking import chain_text, dotted_text
 
 TASK_STARTERS = frozenset(
     f"{loop}.{method}"
@@ -113,3 +114,39 @@ def _holder(call: ast.Call, parents: dict[int, ast.AST]) -> Optional[str]:
             return "<kept>"
         node = parent
     return "<kept>"
+
+
+def check_background(ctx: FileContext) -> Iterator[Finding]:
+    """FBP401: an `async def` that blocks, handed to `BackgroundTasks.add_task`."""
+    if not _mentions_tasks(ctx):
+        return
+    summary = ctx.summary
+    index, _ = ctx.project
+    for info in summary.functions.values():
+        for path, line, col in info.tasks:
+            target = index.lookup(path)
+            if target is None or target.kind != "function":
+                continue
+            task = index.function(target.key)
+            if task is None or not task.is_async:
+                continue
+            chain = index.blocking_chain(target.key)
+            if not chain:
+                continue
+            if task.awaits:
+                remedy = ("await async counterparts of the blocking calls, or move them "
+                          "into a `def` task")
+            else:
+                remedy = (f"declare `{task.name}` with `def` so it runs in the "
+                          "threadpool")
+            message = rules.get("FBP401").format(
+                task=task.name, chain=chain_text(chain), remedy=remedy)
+            yield Finding(line, col, "FBP401", message,
+                          data={"function": task.name, "chain": chain})
+
+
+def _mentions_tasks(ctx: FileContext) -> bool:
+    """Whether the module may hand work to background tasks (a cheap first look)."""
+    if ctx.source is not None:
+        return "add_task" in ctx.source or "BackgroundTask" in ctx.source
+    return any(info.tasks for info in ctx.summary.functions.values())

@@ -47,6 +47,7 @@ class Outcome:
 
 
 def kind_of(finding: Finding) -> tuple[str, str]:
+    """(code, kind of fix) of a finding; the kind is "" when it has no fix."""
     return finding.code, str(finding.data.get("fix") or "")
 
 

@@ -45,6 +45,7 @@ def parse_cst(text: str) -> cst.Module:
 
 
 def refuse_all(text: str, findings: Iterable[Finding], reason: str) -> Attempt:
+    """An attempt that changes nothing and declines every finding for `reason`."""
     return Attempt(text, [Refusal(f, reason) for f in findings])
 
 
@@ -57,6 +58,7 @@ def char_col(text_lines: list[str], line: int, byte_col: int) -> int:
 
 
 def lines_of(text: str) -> list[str]:
+    """The physical lines of `text`, as Python splits them."""
     return split_lines(text)
 
 

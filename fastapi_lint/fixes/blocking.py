@@ -82,6 +82,10 @@ def _def_refusal(func: ast.AsyncFunctionDef, tree: ast.Module,
             return "websocket routes must stay `async def`"
     if exported is None or func.name in exported:
         return f"`{func.name}` is exported through `__all__`: importers may await it"
+    shared = _shared_state_changed(func)
+    if shared:
+        return (f"it changes shared state (`{shared}`), which requests running in "
+                "threads could race on")
     for node in walk_shallow(func.body):
         if isinstance(node, ast.Name):
             path = names.resolve(node, names.scope(func)) or ""
@@ -93,6 +97,42 @@ def _def_refusal(func: ast.AsyncFunctionDef, tree: ast.Module,
                 node, parent_of, names):
             return (f"`{func.name}` is also used on line {node.lineno}, where it may "
                     "be awaited")
+    return None
+
+
+def _shared_state_changed(func: ast.AsyncFunctionDef) -> Optional[str]:
+    """A name from outside the function whose value the function changes in place.
+
+    On the event loop such changes never interleave; in FastAPI's threadpool, two
+    requests could. Calls that change state (`cache.update(...)`) are not seen.
+    """
+    local = {a.arg for a in (*func.args.posonlyargs, *func.args.args,
+                             *func.args.kwonlyargs, func.args.vararg, func.args.kwarg)
+             if a is not None}
+    targets: list[ast.expr] = []
+    for node in walk_shallow(func.body):
+        if isinstance(node, (ast.Global, ast.Nonlocal)):
+            return node.names[0]
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            local.add(node.id)
+        elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
+            targets.extend(node.targets if isinstance(node, (ast.Assign, ast.Delete))
+                           else [node.target])
+    while targets:
+        target = targets.pop()
+        if isinstance(target, (ast.Tuple, ast.List)):
+            targets.extend(target.elts)
+            continue
+        if isinstance(target, ast.Starred):
+            targets.append(target.value)
+            continue
+        if not isinstance(target, (ast.Subscript, ast.Attribute)):
+            continue
+        base = target
+        while isinstance(base, (ast.Subscript, ast.Attribute)):
+            base = base.value
+        if isinstance(base, ast.Name) and base.id not in local:
+            return base.id
     return None
 
 

@@ -1,0 +1,376 @@
+"""The project index: discovery, the on-disk cache, the call graph and both front ends."""
+
+from __future__ import annotations
+
+import ast
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from fastapi_lint.context import FileContext
+from fastapi_lint.options import Settings
+from fastapi_lint.project import discover, index
+from fastapi_lint.project.cache import CACHE_DIR
+from fastapi_lint.project.summary import ModuleSummary
+from harness import FIXTURES, run_flake8
+
+CHAINS = FIXTURES / "projects" / "chains"
+PROJECTS = [FIXTURES / "projects" / name for name in ("chains", "placement", "resources")]
+
+
+@pytest.fixture(autouse=True)
+def fresh_indexes():
+    index.clear()
+    yield
+    index.clear()
+
+
+def copy_project(source: Path, tmp_path: Path) -> Path:
+    target = tmp_path / source.name
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns(CACHE_DIR, "__pycache__"))
+    return target
+
+
+def summarise_all(project: index.ProjectIndex) -> dict[str, dict]:
+    return {f: project.summary(f).to_json() for f in project.files}
+
+
+# -- discovery --------------------------------------------------------------------------
+
+
+def test_discovery_skips_tool_folders_virtualenvs_nested_projects_and_excludes(tmp_path):
+    files = ["app/main.py", "app/sub/mod.py", ".git/hooks/x.py", "build/lib/x.py",
+             "dist/x.py", "node_modules/pkg/x.py", "app/__pycache__/x.py",
+             "env/lib/site.py", "other/pyproject.toml", "other/mod.py",
+             "other/deep/mod.py", "app/legacy/old.py", "app/gen_pb2.py", "notes.txt"]
+    for name in files:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x = 1\n")
+    (tmp_path / "env" / "pyvenv.cfg").write_text("home = /usr\n")
+    found = discover.project_files(str(tmp_path), ("app/legacy", "*_pb2.py"))
+    assert found == ["app/main.py", "app/sub/mod.py"]
+    assert discover.project_files(str(tmp_path / "other")) == ["mod.py", "deep/mod.py"]
+    assert discover.project_files(str(tmp_path / "missing")) == []
+
+
+def test_module_names_include_the_names_imports_use_in_a_src_layout():
+    names = index.module_map(["src/shop/__init__.py", "src/shop/orders.py", "tools/run.py",
+                              "setup.py"])
+    assert names["src.shop.orders"] == "src/shop/orders.py"
+    assert names["shop.orders"] == "src/shop/orders.py"  # `src/` is not a package
+    assert names["shop"] == "src/shop/__init__.py"
+    assert names["tools.run"] == "tools/run.py" and names["setup"] == "setup.py"
+    assert "orders" not in names  # `shop/` is a package: its modules keep its name
+
+
+# -- the summary and the call graph -----------------------------------------------------
+
+
+def test_summary_survives_json_unchanged():
+    project = index.build(str(CHAINS), Settings(cache=False))
+    for file in project.files:
+        summary = project.summary(file)
+        data = json.loads(json.dumps(summary.to_json()))
+        assert ModuleSummary.from_json(data) == summary
+
+
+@pytest.mark.parametrize("bad", [None, [], {"module": 1}, {"module": "m"}, "text",
+                                 {"module": "m", "imports": [], "exports": {},
+                                  "functions": [["f", 1]], "classes": [], "routes": [],
+                                  "aliases": {}, "routers": []}])
+def test_a_foreign_summary_is_refused(bad):
+    with pytest.raises(ValueError):
+        ModuleSummary.from_json(bad)
+
+
+def test_chains_are_shortest_and_cycles_end():
+    project = index.build(str(CHAINS), Settings(cache=False))
+    service = "shop/notify/service.py"
+    assert project.blocking_chain((service, "ping_forever")) is None
+    assert project.blocking_chain((service, "pong_then_block")) == (
+        "pong_then_block", "ping_then_block", "wait_a_little", "time.sleep")
+    assert project.blocking_chain((service, "send_now")) == (
+        "send_now", "send_email", "smtplib.SMTP")
+    assert project.blocking_chain((service, "send_later")) is None  # executor.submit
+    assert project.callee("shop.notify.send_now") == (service, "send_now")  # re-export
+    assert project.callee("shop.notify.mailer.Mailer().send") == (
+        "shop/notify/mailer.py", "Mailer.send")
+    assert project.callee("shop.notify.mailer.AuditedMailer().send") == (
+        "shop/notify/mailer.py", "Mailer.send")  # through the base class
+    assert project.callee("shop.notify.service.records") is None  # a generator
+
+
+def test_every_process_finds_the_same_chain_whatever_it_asked_first():
+    first = index.build(str(CHAINS), Settings(cache=False))
+    first.blocking_chain(("shop/notify/service.py", "ping_then_block"))
+    answer = first.blocking_chain(("shop/notify/service.py", "pong_then_block"))
+    second = index.build(str(CHAINS), Settings(cache=False))
+    assert second.blocking_chain(("shop/notify/service.py", "pong_then_block")) == answer
+
+
+def test_lazy_initialisation_and_memoised_helpers_do_not_block(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "lazy.py").write_text(textwrap.dedent("""\
+        import functools
+        import time
+
+        _settings = None
+
+
+        def settings():
+            global _settings
+            if _settings is None:
+                _settings = open("settings.json").read()
+            return _settings
+
+
+        @functools.lru_cache(maxsize=None)
+        def key():
+            return open("key.pem").read()
+
+
+        class Client:
+            def connection(self):
+                if self._conn is None:
+                    self._conn = open("socket")
+                return self._conn
+
+            def slow(self):
+                if not self.ready:
+                    time.sleep(1)
+                return self.ready
+        """))
+    project = index.build(str(tmp_path), Settings(cache=False))
+    assert project.blocking_chain(("lazy.py", "settings")) is None
+    assert project.callee("lazy.key") is None
+    assert project.blocking_chain(("lazy.py", "Client.connection")) is None
+    assert project.blocking_chain(("lazy.py", "Client.slow")) == ("Client.slow",
+                                                                  "time.sleep")
+
+
+def test_functions_defined_twice_keep_apart(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "twice.py").write_text(textwrap.dedent("""\
+        import time
+
+
+        def make():
+            def _(seconds):
+                time.sleep(seconds)
+
+            def _(name: str):
+                return name
+
+            return _
+        """))
+    project = index.build(str(tmp_path), Settings(cache=False))
+    summary = project.summary("twice.py")
+    assert set(summary.functions) == {"make", "make.<locals>._#1", "make.<locals>._"}
+    assert summary.functions["make.<locals>._"].params == ("name",)
+
+
+# -- the cache --------------------------------------------------------------------------
+
+
+def test_a_warm_run_reparses_only_the_changed_file(tmp_path):
+    root = copy_project(CHAINS, tmp_path)
+    cold = index.build(str(root), Settings())
+    first = summarise_all(cold)
+    assert sorted(cold.parsed) == sorted(cold.files)
+
+    warm = index.build(str(root), Settings())
+    assert summarise_all(warm) == first
+    assert warm.parsed == []
+
+    helpers = root / "shop" / "orders" / "helpers.py"
+    helpers.write_text(helpers.read_text() + "\n\ndef added() -> None:\n    pass\n")
+    touched = index.build(str(root), Settings())
+    after = summarise_all(touched)
+    assert touched.parsed == ["shop/orders/helpers.py"]
+    assert "added" in after["shop/orders/helpers.py"]["functions"][-1]
+
+
+def test_no_cache_option_writes_nothing(tmp_path):
+    root = copy_project(CHAINS, tmp_path)
+    project = index.build(str(root), Settings(cache=False))
+    summarise_all(project)
+    assert not (root / CACHE_DIR).exists()
+    run = run_flake8([root], root, "--fastapi-cache=false")
+    assert run.findings and not (root / CACHE_DIR).exists()
+
+
+def test_corrupt_or_foreign_cache_entries_are_ignored_and_replaced(tmp_path):
+    root = copy_project(CHAINS, tmp_path)
+    expected = summarise_all(index.build(str(root), Settings()))
+    folder = next((root / CACHE_DIR).glob("index-*"))
+    entries = sorted(folder.glob("*.json"))
+    contents = [b"", b"{not json", b"[]", b'{"module": 3}', b"\xff\xfe\x00",
+                json.dumps({"module": "x", "functions": {"f": 1}}).encode()]
+    for number, entry in enumerate(entries):
+        entry.write_bytes(contents[number % len(contents)])
+    again = index.build(str(root), Settings())
+    assert summarise_all(again) == expected
+    assert sorted(again.parsed) == sorted(again.files)
+    for entry in entries:
+        ModuleSummary.from_json(json.loads(entry.read_bytes()))  # rewritten, valid
+
+
+def test_an_unwritable_cache_only_turns_caching_off(tmp_path, caplog):
+    root = copy_project(CHAINS, tmp_path)
+    (root / CACHE_DIR).write_text("a file where the cache folder should be")
+    with caplog.at_level(logging.INFO, logger="fastapi_lint"):
+        project = index.build(str(root), Settings())
+        summarise_all(project)
+    assert project.cache is not None and not project.cache.writable
+    assert "not caching the project index" in caplog.text
+
+
+def test_other_versions_cache_folders_are_removed(tmp_path):
+    root = copy_project(CHAINS, tmp_path)
+    stale = root / CACHE_DIR / "index-0-0.0.1-0123456789abcdef"
+    stale.mkdir(parents=True)
+    (stale / "x.json").write_text("{}")
+    summarise_all(index.build(str(root), Settings()))
+    assert not stale.exists()
+    assert (root / CACHE_DIR / ".gitignore").read_text().strip().endswith("*")
+
+
+def test_two_processes_writing_the_cache_at_once_leave_valid_entries(tmp_path):
+    root = copy_project(CHAINS, tmp_path)
+    for number in range(40):  # enough modules for the writers to overlap
+        (root / "shop" / f"extra_{number}.py").write_text(
+            f"import time\n\n\ndef wait_{number}():\n    time.sleep({number})\n")
+    script = ("import sys; from fastapi_lint.project import index; "
+              "from fastapi_lint.options import Settings; "
+              "p = index.build(sys.argv[1], Settings()); "
+              "print(sum(p.summary(f) is not None for f in p.files))")
+    writers = [subprocess.Popen([sys.executable, "-c", script, str(root)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for _ in range(3)]
+    outputs = [writer.communicate(timeout=300) for writer in writers]
+    files = len(discover.project_files(str(root)))
+    for stdout, stderr in outputs:
+        assert stdout.strip() == str(files), stderr
+    folder = next((root / CACHE_DIR).glob("index-*"))
+    assert not list(folder.glob("*.tmp"))
+    entries = list(folder.glob("*.json"))
+    assert len(entries) == files
+    for entry in entries:
+        ModuleSummary.from_json(json.loads(entry.read_bytes()))
+
+
+# -- modules the index cannot read ------------------------------------------------------
+
+
+def test_a_module_that_does_not_parse_is_skipped_with_a_note(tmp_path, caplog):
+    root = copy_project(CHAINS, tmp_path)
+    (root / "shop" / "broken.py").write_text("def broken(:\n")
+    (root / "shop" / "latin.py").write_bytes(b"name = '\xe9t\xe9'\n")
+    (root / "shop" / "deep.py").write_text("x = " + "(" * 5000 + ")" * 5000 + "\n")
+    with caplog.at_level(logging.INFO, logger="fastapi_lint"):
+        project = index.build(str(root), Settings(cache=False))
+        summaries = {f: project.summary(f) for f in project.files}
+    assert summaries["shop/broken.py"] is None and summaries["shop/latin.py"] is None
+    assert summaries["shop/deep.py"] is None
+    assert "skips shop/broken.py: cannot be parsed" in caplog.text
+    assert project.blocking_chain(("shop/notify/service.py", "send_now"))
+    run = run_flake8([root], root)
+    assert "Traceback" not in run.stderr and run.returncode == 1, run.stderr
+
+
+# -- both front ends --------------------------------------------------------------------
+
+
+def findings_of(run) -> set:
+    return {(str(path), line, col, code, text)
+            for path, items in run.findings.items() for line, col, code, text in items}
+
+
+@pytest.mark.parametrize("project", PROJECTS, ids=lambda p: p.name)
+def test_flake8_jobs_one_and_two_agree(project, tmp_path):
+    root = copy_project(project, tmp_path)
+    one = run_flake8([root], root, "--fastapi-cache=false")
+    two = run_flake8([root], root, "--fastapi-cache=false", "--jobs=2")
+    assert one.findings and findings_of(one) == findings_of(two)
+    warm = run_flake8([root], root, "--jobs=2")
+    warm_again = run_flake8([root], root, "--jobs=2")
+    assert findings_of(warm) == findings_of(warm_again) == findings_of(one)
+
+
+PARSES = """\
+import sys
+from flake8.main import cli
+from fastapi_lint.project import index
+try:
+    cli.main(["--select", "FBP", "--jobs", "1", "--output-file", sys.argv[1], "."])
+except SystemExit:
+    pass
+print(sorted(f for i in index._INDEXES.values() for f in i.parsed))
+"""
+
+
+def test_flake8_warm_run_after_touching_one_file_rereads_that_file(tmp_path):
+    root = copy_project(CHAINS, tmp_path)
+
+    def parsed() -> list:
+        (tmp_path / "out.txt").unlink(missing_ok=True)  # flake8 appends to it
+        result = subprocess.run([sys.executable, "-c", PARSES, str(tmp_path / "out.txt")],
+                                cwd=root, capture_output=True, text=True, timeout=300)
+        assert "Traceback" not in result.stderr, result.stderr
+        return ast.literal_eval(result.stdout.strip().splitlines()[-1])
+
+    cold = parsed()
+    cold_findings = (tmp_path / "out.txt").read_text()
+    assert len(cold) > 3 and "FBP101" in cold_findings
+    assert parsed() == []
+    assert (tmp_path / "out.txt").read_text() == cold_findings
+    mailer = root / "shop" / "notify" / "mailer.py"
+    mailer.write_text(mailer.read_text() + "\n# touched\n")
+    assert parsed() == ["shop/notify/mailer.py"]
+
+
+def test_no_index_is_built_when_no_project_rule_is_selected(tmp_path):
+    root = copy_project(CHAINS, tmp_path)
+    run = run_flake8([root], root, select="FBP100,FBP300")
+    assert "Traceback" not in run.stderr
+    assert not (root / CACHE_DIR).exists()
+    run = run_flake8([root], root, select="FBP101")
+    assert any(c == "FBP101" for items in run.findings.values() for *_, c, _ in items)
+    assert (root / CACHE_DIR).exists()
+
+
+def test_without_a_project_root_the_module_own_helpers_are_followed():
+    source = textwrap.dedent("""\
+        import time
+
+
+        def pause():
+            time.sleep(1)
+
+
+        async def handler():
+            pause()
+        """)
+    from fastapi_lint.engine import check_tree
+
+    findings = check_tree(ast.parse(source), None, Settings())
+    assert [(f.line, f.code) for f in findings] == [(9, "FBP101")]
+    assert "`pause -> time.sleep`" in findings[0].message
+
+
+def test_file_context_builds_the_index_only_when_asked(tmp_path):
+    root = copy_project(CHAINS, tmp_path)
+    path = root / "shop" / "orders" / "helpers.py"
+    context = FileContext(ast.parse(path.read_text()), str(path), Settings(), str(root))
+    assert index._INDEXES == {}
+    assert context.index is index.for_root(str(root), Settings())
+    assert context.index.root == os.path.abspath(root)
+    outside = FileContext(ast.parse("x = 1\n"), None, Settings())
+    assert outside.index is None
