@@ -48,7 +48,7 @@ class FileContext:
         self._project: Optional[tuple[ProjectIndex, str]] = None
 
     @functools.cached_property
-    def _index(self) -> dict[type, list[ast.AST]]:
+    def _nodes_by_type(self) -> dict[type, list[ast.AST]]:
         """Every node of the tree by its type, from one walk made when first asked."""
         index: dict[type, list[ast.AST]] = {}
         stack: list[ast.AST] = [self.tree]
@@ -75,7 +75,7 @@ class FileContext:
         The first call walks the whole tree once; checks ask only when the file's
         imports show they have something to look for.
         """
-        return self._index.get(kind, [])  # type: ignore[return-value]
+        return self._nodes_by_type.get(kind, [])  # type: ignore[return-value]
 
     def imports_from(self, *modules: str) -> bool:
         """Whether the module imports one of `modules` (or from them), at any level."""
