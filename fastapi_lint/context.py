@@ -84,12 +84,28 @@ class FileContext:
             if node.level == 0 and any(name == m or name.startswith(m + ".")
                                        for m in modules):
                 return True
-        for name, bindings in self.names.top.bindings.items():
-            for _, value in bindings:
-                if isinstance(value, str) and any(
-                        value == m or value.startswith(m + ".") for m in modules):
+        for node in self._plain_imports:
+            for alias in node.names:
+                if any(alias.name == m or alias.name.startswith(m + ".")
+                       for m in modules):
                     return True
         return False
+
+    @functools.cached_property
+    def _plain_imports(self) -> list[ast.Import]:
+        """Every `import x` statement, in functions too (a walk over statements only)."""
+        found: list[ast.Import] = []
+        stack: list[ast.AST] = list(self.tree.body)
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.Import):
+                found.append(node)
+                continue
+            for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                block = getattr(node, field, None)
+                if isinstance(block, list):
+                    stack.extend(block)
+        return found
 
     @functools.cached_property
     def migration(self) -> Optional[migrations.MigrationFile]:
