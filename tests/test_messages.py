@@ -60,3 +60,24 @@ def test_demo_shows_every_rule():
     run = run_flake8([DEMO], DEMO, "--extend-select", "FBP304")
     codes = {code for found in run.findings.values() for _, _, code, _ in found}
     assert codes == set(rules.RULES)
+
+
+def test_an_internal_error_is_one_line_without_traceback(monkeypatch, caplog):
+    import ast
+    import logging
+
+    from fastapi_lint import engine
+    from fastapi_lint.options import Settings
+
+    def broken(ctx):
+        raise ValueError("boom")
+        yield
+
+    monkeypatch.setattr(engine, "FILE_CHECKS", (broken,))
+    monkeypatch.setattr(engine, "CHECKS", (broken,))
+    with caplog.at_level(logging.WARNING, logger="fastapi_lint"):
+        assert engine.check_tree(ast.parse("x = 1\n"), None, Settings()) == []
+    assert [r.getMessage() for r in caplog.records] == [
+        "fastapi-lint: internal error in test_messages on None: ValueError: boom "
+        "(please report it)"]
+    assert all(r.exc_info is None for r in caplog.records)
