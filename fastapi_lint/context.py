@@ -155,7 +155,7 @@ class FileContext:
 
     @property
     def summary(self) -> ModuleSummary:
-        """This module's summary, as the project index keeps it, built from this tree."""
+        """This module's summary as the project index keeps it, made from this tree."""
         return self._summarised()[0]
 
     def qualname(self, func: ast.AST) -> Optional[str]:

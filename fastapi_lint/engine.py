@@ -16,7 +16,8 @@ logger = logging.getLogger(__name__)
 
 def check_tree(tree: ast.Module, path: Optional[str], settings: Settings,
                project_root: Optional[str] = None, index: Any = AUTO,
-               source: Optional[str] = None, project_rules: bool = True) -> list[Finding]:
+               source: Optional[str] = None,
+               project_rules: bool = True) -> list[Finding]:
     """Every finding for one module, sorted by position.
 
     `index` is the project index to use: by default the one of the file's project root,

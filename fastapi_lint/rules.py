@@ -166,8 +166,8 @@ RULES: dict[str, Rule] = _rules(
         "`{call}` in `async def {function}` blocks the event loop through "
         "`{chain}`: {remedy}",
         "blocking",
-        "A sync helper that blocks, called from an `async def`, stalls the loop as much "
-        "as the blocking call itself.",
+        "A sync helper that blocks, called from an `async def`, stalls the loop as "
+        "much as the blocking call itself.",
     ),
     Rule(
         "FBP202",
@@ -181,8 +181,8 @@ RULES: dict[str, Rule] = _rules(
     Rule(
         "FBP302",
         "path-parameter-not-declared",
-        "path parameter `{name}` of `{path}` is declared neither by `{endpoint}` nor by "
-        "its dependencies, and {query} comes from the query string: {fix}",
+        "path parameter `{name}` of `{path}` is declared neither by `{endpoint}` nor "
+        "by its dependencies, and {query} comes from the query string: {fix}",
         "routes",
         "A path parameter the endpoint does not declare is never read, and the "
         "parameter meant for it silently becomes a query parameter.",

@@ -111,8 +111,9 @@ def _check_function(ctx: FileContext, func: ast.AsyncFunctionDef, extra, wrapper
                           "threadpool")
         if endpoint_like and to_def:
             fix = "def"
-        elif path == "time.sleep" and any(isinstance(parent, ast.Expr)
-                                          and parent.value is node for parent in walked):
+        elif path == "time.sleep" and any(
+                isinstance(parent, ast.Expr) and parent.value is node
+                for parent in walked):
             fix = "sleep"  # as a statement, `await` can take its place as it is
         else:
             fix = None
@@ -123,7 +124,8 @@ def _check_function(ctx: FileContext, func: ast.AsyncFunctionDef, extra, wrapper
 
 def check_helpers(ctx: FileContext) -> Iterator[Finding]:
     """FBP101: calls from an `async def` to sync project functions that block."""
-    functions = [f for f in ctx.surface.functions if isinstance(f, ast.AsyncFunctionDef)]
+    functions = [func for func in ctx.surface.functions
+                 if isinstance(func, ast.AsyncFunctionDef)]
     if not functions:
         return
     summary = ctx.summary

@@ -103,9 +103,9 @@ def _declares_response(route) -> bool:
     return route.endpoint.returns is not None
 
 
-# -- FBP302: path parameters the endpoint never declares --------------------------------
+# -- FBP302: path parameters the endpoint never declares ----------------------------
 
-# Starlette's own pattern: `{name}` or `{name:convertor}`; anything else is literal text.
+# Starlette's own pattern, `{name}` or `{name:convertor}`; anything else is literal.
 PATH_PARAMETER = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(:[a-zA-Z_][a-zA-Z0-9_]*)?}")
 _FRAMEWORKS = ("fastapi", "starlette")
 
@@ -126,7 +126,8 @@ def check_path_parameters(ctx: FileContext) -> Iterator[Finding]:
     for route in routes:
         wanted = path_parameters(route.path)
         endpoint = route.endpoint
-        if not wanted or isinstance(ctx.surface.parents.get(id(endpoint)), ast.ClassDef):
+        owner = ctx.surface.parents.get(id(endpoint))
+        if not wanted or isinstance(owner, ast.ClassDef):
             continue  # a method: class-based views add parameters of their own
         info = summary.functions.get(ctx.qualname(endpoint) or "")
         if info is None or route.star_kwargs:
@@ -150,7 +151,8 @@ def check_path_parameters(ctx: FileContext) -> Iterator[Finding]:
 
 
 SCALARS = frozenset(
-    ("builtins.int", "builtins.str", "builtins.float", "builtins.bool", "builtins.bytes",
+    ("builtins.int", "builtins.str", "builtins.float", "builtins.bool",
+     "builtins.bytes",
      "uuid.UUID", "datetime.date", "datetime.datetime", "datetime.time",
      "decimal.Decimal", "pydantic.UUID1", "pydantic.UUID4", "pydantic.types.UUID4")
 )
@@ -176,7 +178,8 @@ def _query_parameters(ctx: FileContext, endpoint, wanted: list[str]) -> list[str
                 if isinstance(bindings[-1][1], ast.Subscript):
                     annotation = bindings[-1][1]
             if isinstance(annotation, ast.Subscript) and (
-                    names.resolve(annotation.value, scope) or "").endswith(".Annotated"):
+                    names.resolve(annotation.value, scope) or ""
+            ).endswith(".Annotated"):
                 continue
             bare = names.unwrap_annotation(annotation, scope)
             if bare is None or names.resolve(bare, scope) not in SCALARS:
@@ -275,7 +278,7 @@ def _fields(index: ProjectIndex, key) -> tuple[str, ...]:
     return tuple(fields)
 
 
-# -- FBP303: one resource, several parameter names --------------------------------------
+# -- FBP303: one resource, several parameter names ----------------------------------
 
 
 def check_path_names(ctx: FileContext) -> Iterator[Finding]:
@@ -294,7 +297,8 @@ def check_path_names(ctx: FileContext) -> Iterator[Finding]:
             if name == preferred:
                 continue
             count, where = spellings[preferred]
-            others = "another route calls" if count == 1 else f"{count} other routes call"
+            others = ("another route calls" if count == 1
+                      else f"{count} other routes call")
             message = rules.get("FBP303").format(
                 name=name, path=route.path, resource=resource, others=others,
                 preferred=preferred, where=f"`{where}`")

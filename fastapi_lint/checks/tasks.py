@@ -1,4 +1,4 @@
-"""FBP400 and FBP401: fire-and-forget tasks, and background tasks that block the loop."""
+"""FBP400 and FBP401: fire-and-forget tasks; background tasks that block the loop."""
 
 from __future__ import annotations
 
@@ -134,8 +134,8 @@ def check_background(ctx: FileContext) -> Iterator[Finding]:
             if not chain:
                 continue
             if task.awaits:
-                remedy = ("await async counterparts of the blocking calls, or move them "
-                          "into a `def` task")
+                remedy = ("await async counterparts of the blocking calls, or move "
+                          "them into a `def` task")
             else:
                 remedy = (f"declare `{task.name}` with `def` so it runs in the "
                           "threadpool")

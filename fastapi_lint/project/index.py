@@ -101,12 +101,14 @@ class ProjectIndex:
         """The file's key in this index, or None when the index does not list it."""
         if path is None or self.root is None:
             return None
-        relative = os.path.relpath(os.path.abspath(path), self.root).replace(os.sep, "/")
+        relative = os.path.relpath(os.path.abspath(path), self.root)
+        relative = relative.replace(os.sep, "/")
         return relative if relative in self._known else None
 
     # -- summaries ------------------------------------------------------------------
 
-    def summary(self, file: str, data: Optional[bytes] = None) -> Optional[ModuleSummary]:
+    def summary(self, file: str,
+                data: Optional[bytes] = None) -> Optional[ModuleSummary]:
         """The summary of one file of the project (None when it cannot be read)."""
         if file in self._summaries:
             return self._summaries[file]
@@ -161,13 +163,14 @@ class ProjectIndex:
         digest = content_digest(file, text.encode("utf-8", "surrogateescape"),
                                 decoded=True)
         with self._lock:
-            if file in self._summaries:
-                if self._digests.get(file) == digest and self._summaries[file]:
-                    return self._summaries[file]
-                return self._cached(file, digest) or self._summarise(file, context,
-                                                                       digest)
-            summary = self._cached(file, digest) or self._summarise(file, context,
-                                                                      digest)
+            known = file in self._summaries
+            if known and self._digests.get(file) == digest and self._summaries[file]:
+                return self._summaries[file]
+            summary = self._cached(file, digest)
+            if summary is None:
+                summary = self._summarise(file, context, digest)
+            if known:
+                return summary  # differs from the file on disk: for this check only
             self._summaries[file] = summary
             self._digests[file] = digest
             return summary
@@ -219,8 +222,8 @@ class ProjectIndex:
     def lookup(self, path: str) -> Optional[Target]:
         """The project function or class a resolved path names, if any.
 
-        `pkg.mod.f`, `pkg.mod.Cls` (its class), `pkg.mod.Cls().meth` and `pkg.mod.Cls.meth`
-        (the method, found through the bases), through re-exports such as
+        `pkg.mod.f`, `pkg.mod.Cls` (its class), `pkg.mod.Cls().meth` and
+        `pkg.mod.Cls.meth` (the method, found through the bases), through re-exports as
         `from .service import f` in a package's `__init__`.
         """
         if path in self._lookups:
@@ -252,7 +255,9 @@ class ProjectIndex:
             qualname = ".".join(name for name, _ in rest[:cut])
             suffix, tail = rest[cut - 1][1], rest[cut:]
             if qualname in summary.functions:
-                return Target("function", file, qualname) if not (suffix or tail) else None
+                if suffix or tail:
+                    return None
+                return Target("function", file, qualname)
             if qualname in summary.classes:
                 return self._member(file, qualname, suffix, tail, depth)
         name, suffix = rest[0]
@@ -285,13 +290,14 @@ class ProjectIndex:
         for base in cls.bases if cls is not None else ():
             target = self._lookup(base, depth + 1) if base else None
             if target is not None and target.kind == "class":
-                found = self._method(target.file, target.qualname, name, depth + 1, seen)
+                found = self._method(target.file, target.qualname, name, depth + 1,
+                                     seen)
                 if found is not None:
                     return found
         return None
 
     def alias(self, path: str, depth: int = 0):
-        """(path names, dependencies) of an `Annotated[...]` alias a path names, if any."""
+        """(path names, dependencies) of the `Annotated[...]` alias a path names."""
         tokens = _tokens(path)
         if depth > 8 or any(suffix for _, suffix in tokens):
             return None
@@ -320,7 +326,8 @@ class ProjectIndex:
                     continue
                 found.append(base)
                 target = self.lookup(base)
-                if target is not None and target.kind == "class" and target.key not in seen:
+                if target is not None and target.kind == "class" and (
+                        target.key not in seen):
                     seen.add(target.key)
                     queue.append(target.key)
         return found

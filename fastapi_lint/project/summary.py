@@ -1,4 +1,4 @@
-"""What the project index keeps of one module: small, JSON-able, built from a FileContext.
+"""What the project index keeps of one module: small, JSON-able, made from its context.
 
 A summary holds, per function, the calls it makes on its own thread (resolved paths,
 kept only when they may name project code), its first directly blocking call, the
@@ -59,7 +59,7 @@ class Function:
 
 @dataclasses.dataclass(frozen=True)
 class Class:
-    """One class: its bases as resolved paths ("" when unknown), its annotated fields."""
+    """One class: its bases as resolved paths ("" when unknown) and annotated fields."""
 
     qualname: str
     line: int
@@ -204,10 +204,10 @@ class Definitions:
 
     def __init__(self, tree: ast.Module) -> None:
         self.qualnames: dict[int, str] = {}
-        self.owner: dict[int, Optional[ast.AST]] = {}  # definition -> enclosing def/class
+        self.owner: dict[int, Optional[ast.AST]] = {}  # definition -> def/class around
         self.classes: list[tuple[str, ast.ClassDef]] = []
         self.functions: list[tuple[str, FunctionNode]] = []
-        self.nested: dict[int, dict[str, ast.AST]] = {}  # function -> name -> definition
+        self.nested: dict[int, dict[str, ast.AST]] = {}  # function -> name -> its def
         self._qualify(tree.body, "", None)
 
     def _qualify(self, body: list[ast.stmt], prefix: str,
@@ -264,7 +264,8 @@ class _Summariser:
 
         self.blocking = blocking
         self.extra = frozenset(ctx.settings.extra_blocking_calls)
-        self.wrappers = blocking.SAFE_WRAPPERS | frozenset(ctx.settings.extra_safe_wrappers)
+        self.wrappers = blocking.SAFE_WRAPPERS | frozenset(
+            ctx.settings.extra_safe_wrappers)
         definitions = Definitions(ctx.tree)
         self.qualnames = definitions.qualnames
         self.owner = definitions.owner
@@ -299,7 +300,8 @@ class _Summariser:
             if path is None:
                 path = self._self_path(node.func, self_name, self_path, func)
                 if path is None:
-                    if isinstance(node.func, ast.Attribute) and node.func.attr == "add_task":
+                    target = node.func
+                    if isinstance(target, ast.Attribute) and target.attr == "add_task":
                         self._task(node, func, self_name, self_path, tasks)
                     continue
             if path in BACKGROUND_TASKS or path in BACKGROUND_TASK:
@@ -313,7 +315,8 @@ class _Summariser:
                 calls.append((path, node.lineno, node.col_offset))
         generator, awaits = facts.generator, facts.awaits
         params, depends, opaque = self._signature(func, facts.reads_path_params)
-        cached = any(_decorator_path(self.ctx, d) in CACHES for d in func.decorator_list)
+        cached = any(_decorator_path(self.ctx, decorator) in CACHES
+                     for decorator in func.decorator_list)
         return Function(qualname, func.lineno, func.col_offset,
                         isinstance(func, ast.AsyncFunctionDef), generator, awaits,
                         blocking, tuple(calls), tuple(tasks), params, depends, opaque,
@@ -422,7 +425,8 @@ class _Summariser:
                         self.ctx.names.resolve(bare, self.ctx.scope(func)), func)
                     if path is not None:
                         depends.append("?" + path)
-        return tuple(names), tuple(depends), opaque or (reads_request and reads_path_params)
+        opaque = opaque or (reads_request and reads_path_params)
+        return tuple(names), tuple(depends), opaque
 
     def _is_alias(self, name: str) -> bool:
         """Whether a module-level name holds a subscripted type (`Annotated[...]`)."""
@@ -442,7 +446,8 @@ class _Summariser:
                 inner = annotation.slice
                 elements = inner.elts if isinstance(inner, ast.Tuple) else [inner]
                 if elements:
-                    return list(elements[1:]), names.unwrap_annotation(elements[0], scope)
+                    bare = names.unwrap_annotation(elements[0], scope)
+                    return list(elements[1:]), bare
         return [], names.unwrap_annotation(annotation, scope)
 
     def _param_call(self, node: ast.expr, annotation, names: list[str],
@@ -528,7 +533,7 @@ class _Summariser:
                 continue
             prefix = router_prefix(ctx, route.node) or ""
             endpoint = route.endpoint
-            qualname = self.qualnames.get(id(endpoint)) if endpoint is not None else None
+            qualname = None if endpoint is None else self.qualnames.get(id(endpoint))
             models = set()
             for node in self._model_nodes(route):
                 for inner in ast.walk(node):
@@ -537,8 +542,8 @@ class _Summariser:
                         path = self._project_path(ctx.names.resolve(inner, scope), None)
                         if path is not None:
                             models.add(path)
-            yield RouteInfo(route.node.lineno, route.node.col_offset, prefix + route.path,
-                            qualname, tuple(sorted(models)))
+            yield RouteInfo(route.node.lineno, route.node.col_offset,
+                            prefix + route.path, qualname, tuple(sorted(models)))
 
     def _model_nodes(self, route) -> Iterator[ast.expr]:
         """The expressions naming what a route reads from the body and returns."""
@@ -568,7 +573,8 @@ class _Summariser:
                     yield node.lineno, node.col_offset
 
 
-_BODY = frozenset(("fastapi.Body", "fastapi.params.Body", "fastapi.param_functions.Body"))
+_BODY = frozenset(
+    ("fastapi.Body", "fastapi.params.Body", "fastapi.param_functions.Body"))
 
 
 CACHES = frozenset(
@@ -579,7 +585,7 @@ CACHES = frozenset(
 
 
 def _decorator_path(ctx: FileContext, decorator: ast.expr) -> str:
-    """The path of a decorator, `@lru_cache(maxsize=8)` read as `functools.lru_cache`."""
+    """The path of a decorator; `@lru_cache(maxsize=8)` reads `functools.lru_cache`."""
     if isinstance(decorator, ast.Call):
         decorator = decorator.func
     return ctx.names.resolve(decorator) or ""
@@ -668,7 +674,7 @@ def router_prefix(ctx: FileContext, route_node: ast.Call) -> Optional[str]:
 
 
 def router_call(ctx: FileContext, route_node: ast.Call) -> Optional[ast.Call]:
-    """The `APIRouter(...)` call that made the router of a route, when in this module."""
+    """The `APIRouter(...)` call that made a route's router, when in this module."""
     target = route_node.func
     if not isinstance(target, ast.Attribute) or not isinstance(target.value, ast.Name):
         return None
