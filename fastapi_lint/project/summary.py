@@ -13,8 +13,6 @@ import ast
 import dataclasses
 import re
 from typing import Any, Iterator, Optional
-
-from .. import catalog
 from ..context import FileContext
 from ..names import FunctionNode, resolve_relative, walk_shallow
 from ..surface import DEPENDS, ROUTER_CLASSES
@@ -307,7 +305,8 @@ class _Summariser:
             if path in BACKGROUND_TASKS or path in BACKGROUND_TASK:
                 self._task(node, func, self_name, self_path, tasks)
                 continue
-            if blocking is None and catalog.blocking_remedy(path, self.extra):
+            if blocking is None and self.blocking.call_remedy(ctx, node, path,
+                                                              self.extra):
                 blocking = (path, node.lineno, node.col_offset)
                 continue
             path = self._project_path(path, func)
@@ -595,11 +594,16 @@ class _Facts:
     """What one walk of a function body tells: generator, awaits, lazy branches."""
 
     def __init__(self, func: FunctionNode, nodes: list[ast.AST]) -> None:
+        self.func = func
+        self.nodes = nodes
         self.generator = False
         self.awaits = False
         self.reads_path_params = False
         self.globals: set[str] = set()
         self.ifs: list[ast.If] = []
+        self.assigned: set[str] = set()  # dumps of what the body assigns to
+        self.locals: set[str] = {a.arg for a in (
+            *func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs)}
         is_async = isinstance(func, ast.AsyncFunctionDef)
         for node in nodes:
             kind = type(node)
@@ -608,6 +612,15 @@ class _Facts:
             elif kind is ast.Attribute:
                 if node.attr == "path_params":
                     self.reads_path_params = True
+            elif kind is ast.Assign or kind is ast.AnnAssign:
+                targets = node.targets if kind is ast.Assign else [node.target]
+                for target in targets:
+                    if isinstance(target, ast.Name):
+                        self.locals.add(target.id)
+                    if isinstance(target, ast.Subscript):
+                        target = target.value  # `cache[key] = ...` fills `cache`
+                    if isinstance(target, (ast.Name, ast.Attribute)):
+                        self.assigned.add(_dump(target))
             elif kind is ast.Yield or kind is ast.YieldFrom:
                 self.generator = True
             elif kind is ast.Global:
@@ -618,24 +631,45 @@ class _Facts:
                 self.awaits = True
 
     def lazily_made(self) -> set[int]:
-        """Nodes under `if X is None: X = ...` (or `if not X:`), X a global or an
-        attribute: such a branch runs once, on first use, to initialise X."""
+        """Nodes that run once, to initialise a value kept for later calls.
+
+        - under `if X is None: X = ...` (or `if not X:`);
+        - after an early `if X is not None: return X` (or `if X:`, or
+          `if key in X: return X[key]`) when the function goes on to set X;
+        X a global, an attribute, or (for a `key in X` cache) a module-level name.
+        """
         found: set[int] = set()
+        after = None
         for node in self.ifs:
             subject = _unset_subject(node.test)
-            if subject is None:
-                continue
-            if isinstance(subject, ast.Name) and subject.id not in self.globals:
-                continue
-            wanted = ast.dump(subject)
-            body = list(walk_shallow(node.body))
-            if any(isinstance(inner, (ast.Assign, ast.AnnAssign)) and any(
-                    ast.dump(target).replace("Store()", "Load()") == wanted
+            if subject is not None and self._kept(subject) and any(
+                    _dump(target) == _dump(subject)
+                    for inner in walk_shallow(node.body)
+                    if isinstance(inner, (ast.Assign, ast.AnnAssign))
                     for target in (inner.targets if isinstance(inner, ast.Assign)
-                                   else [inner.target]))
-                   for inner in body):
-                found.update(id(inner) for inner in body)
+                                   else [inner.target])):
+                found.update(id(inner) for inner in walk_shallow(node.body))
+                continue
+            subject, cache = _set_subject(node)
+            if subject is not None and self._kept(subject, cache) and (
+                    _dump(subject) in self.assigned):
+                end = getattr(node, "end_lineno", None) or node.lineno
+                after = end if after is None else min(after, end)
+        if after is not None:
+            found.update(id(node) for node in self.nodes
+                         if getattr(node, "lineno", 0) > after)
         return found
+
+    def _kept(self, subject: ast.expr, cache: bool = False) -> bool:
+        """Whether a value outlives the call: a global, an attribute, a module cache."""
+        if isinstance(subject, ast.Attribute):
+            return True
+        return subject.id in self.globals or (
+            cache and subject.id not in self.locals)  # a module-level cache
+
+
+def _dump(node: ast.AST) -> str:
+    return ast.dump(node).replace("Store()", "Load()")
 
 
 def _unset_subject(test: ast.expr) -> Optional[ast.expr]:
@@ -651,6 +685,28 @@ def _unset_subject(test: ast.expr) -> Optional[ast.expr]:
     if isinstance(subject, (ast.Name, ast.Attribute)):
         return subject
     return None
+
+
+def _set_subject(node: ast.If) -> tuple[Optional[ast.expr], bool]:
+    """(X, whether X is a cache) of `if X is not None: return ...`, `if X: return ...`
+    or `if key in X: return ...`: an early return of a value already made."""
+    if node.orelse or not node.body or not isinstance(node.body[-1], ast.Return):
+        return None, False
+    test = node.test
+    subject = None
+    cache = False
+    if isinstance(test, (ast.Name, ast.Attribute)):
+        subject = test
+    elif isinstance(test, ast.Compare) and len(test.ops) == 1:
+        operator, right = test.ops[0], test.comparators[0]
+        if isinstance(operator, ast.IsNot) and isinstance(right, ast.Constant) and (
+                right.value is None):
+            subject = test.left
+        elif isinstance(operator, ast.In):
+            subject, cache = right, True
+    if isinstance(subject, (ast.Name, ast.Attribute)):
+        return subject, cache
+    return None, False
 
 
 def _is_body(ctx: FileContext, default: ast.expr, endpoint) -> bool:
