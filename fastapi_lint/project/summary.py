@@ -75,6 +75,7 @@ class RouteInfo:
     path: str  # with the router's literal prefix when the router is defined here
     endpoint: Optional[str]  # qualname of the endpoint when defined in the module
     models: tuple[str, ...]  # project classes the route reads or returns
+    router: Optional[str] = None  # the path of the router object it is registered on
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,6 +90,8 @@ class ModuleSummary:
     routes: tuple[RouteInfo, ...]
     aliases: dict[str, tuple[tuple[str, ...], tuple[str, ...]]]  # Annotated aliases
     routers: tuple[tuple[int, int], ...]  # `APIRouter(...)` calls, line and column
+    # `parent.include_router(child, prefix=...)`: (child, parent, literal prefix)
+    includes: tuple[tuple[str, str, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-able form; `from_json` reads it back."""
@@ -104,10 +107,11 @@ class ModuleSummary:
             ],
             "classes": [[c.qualname, c.line, c.col, list(c.bases), list(c.fields)]
                         for c in self.classes.values()],
-            "routes": [[r.line, r.col, r.path, r.endpoint, list(r.models)]
+            "routes": [[r.line, r.col, r.path, r.endpoint, list(r.models), r.router]
                        for r in self.routes],
             "aliases": {k: [list(p), list(d)] for k, (p, d) in self.aliases.items()},
             "routers": [list(r) for r in self.routers],
+            "includes": [list(i) for i in self.includes],
         }
 
     @classmethod
@@ -128,15 +132,18 @@ class ModuleSummary:
             }
             routes = tuple(
                 RouteInfo(_int(line), _int(col), _str(path),
-                          None if endpoint is None else _str(endpoint), _strs(models))
-                for line, col, path, endpoint, models in data["routes"]
+                          None if endpoint is None else _str(endpoint), _strs(models),
+                          None if router is None else _str(router))
+                for line, col, path, endpoint, models, router in data["routes"]
             )
             aliases = {_str(k): (_strs(p), _strs(d)) for k, (p, d) in
                        _dict(data["aliases"]).items()}
             exports = {_str(k): _str(v) for k, v in _dict(data["exports"]).items()}
             routers = tuple((_int(line), _int(col)) for line, col in data["routers"])
+            includes = tuple((_str(child), _str(parent), _str(prefix))
+                             for child, parent, prefix in data["includes"])
             return cls(_str(data["module"]), _strs(data["imports"]), exports, functions,
-                       classes, routes, aliases, routers)
+                       classes, routes, aliases, routers, includes)
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise ValueError(f"not a module summary: {error}") from None
 
@@ -278,7 +285,8 @@ class _Summariser:
         classes = {q: self._class(q, c) for q, c in self.classes}
         exports, imports, aliases = self._module_names()
         return ModuleSummary(self.module, imports, exports, functions, classes,
-                             tuple(self._routes()), aliases, tuple(self._routers()))
+                             tuple(self._routes()), aliases, tuple(self._routers()),
+                             tuple(self._includes()))
 
     # -- functions ------------------------------------------------------------------
 
@@ -541,8 +549,12 @@ class _Summariser:
                         path = self._project_path(ctx.names.resolve(inner, scope), None)
                         if path is not None:
                             models.add(path)
+            target = route.node.func
+            router = None
+            if isinstance(target, ast.Attribute):
+                router = self._project_path(self._object(target.value), None)
             yield RouteInfo(route.node.lineno, route.node.col_offset,
-                            prefix + route.path, qualname, tuple(sorted(models)))
+                            prefix + route.path, qualname, tuple(sorted(models)), router)
 
     def _model_nodes(self, route) -> Iterator[ast.expr]:
         """The expressions naming what a route reads from the body and returns."""
@@ -564,6 +576,41 @@ class _Summariser:
             if default is not None and not _is_body(self.ctx, default, endpoint):
                 continue
             yield arg.annotation
+
+    def _includes(self) -> Iterator[tuple[str, str, str]]:
+        """(child, parent, prefix) of each `parent.include_router(child, prefix=...)`
+        whose prefix is a literal (or absent) and whose routers resolve."""
+        ctx = self.ctx
+        for call in ctx.nodes(ast.Call):
+            target = call.func
+            if not isinstance(target, ast.Attribute) or target.attr != "include_router":
+                continue
+            if not call.args:
+                continue
+            prefix: Optional[str] = ""
+            for keyword in call.keywords:
+                if keyword.arg == "prefix":
+                    value = keyword.value
+                    prefix = value.value if isinstance(value, ast.Constant) and (
+                        isinstance(value.value, str)) else None
+            child = self._project_path(self._object(call.args[0]), None)
+            parent = self._project_path(self._object(target.value), None)
+            if prefix is not None and child is not None and parent is not None:
+                yield child, parent, prefix
+
+    def _object(self, node: ast.expr) -> Optional[str]:
+        """The dotted name of a module-level object (not what it holds):
+        `router` -> `pkg.mod.router`, `posts.router` -> `pkg.posts.router`."""
+        if isinstance(node, ast.Attribute):
+            base = self._object(node.value)
+            return f"{base}.{node.attr}" if base else None
+        if not isinstance(node, ast.Name):
+            return None
+        bindings = self.ctx.names.top.bindings.get(node.id)
+        if not bindings:
+            return None
+        value = bindings[-1][1]
+        return value if isinstance(value, str) else f"{self.module}.{node.id}"
 
     def _routers(self) -> Iterator[tuple[int, int]]:
         for node in walk_shallow(self.ctx.tree.body):
