@@ -601,16 +601,16 @@ class _Summariser:
     def _object(self, node: ast.expr) -> Optional[str]:
         """The dotted name of a module-level object (not what it holds):
         `router` -> `pkg.mod.router`, `posts.router` -> `pkg.posts.router`."""
-        if isinstance(node, ast.Attribute):
-            base = self._object(node.value)
-            return f"{base}.{node.attr}" if base else None
-        if not isinstance(node, ast.Name):
+        dotted = _dump(node)
+        if dotted is None:
             return None
-        bindings = self.ctx.names.top.bindings.get(node.id)
+        name, dot, rest = dotted.partition(".")
+        bindings = self.ctx.names.top.bindings.get(name)
         if not bindings:
             return None
         value = bindings[-1][1]
-        return value if isinstance(value, str) else f"{self.module}.{node.id}"
+        base = value if isinstance(value, str) else f"{self.module}.{name}"
+        return base + dot + rest
 
     def _routers(self) -> Iterator[tuple[int, int]]:
         for node in walk_shallow(self.ctx.tree.body):
@@ -689,7 +689,7 @@ class _Facts:
         after = None
         for node in self.ifs:
             subject = _unset_subject(node.test)
-            if subject is not None and self._kept(subject) and any(
+            if subject is not None and self._kept(subject) and _dump(subject) and any(
                     _dump(target) == _dump(subject)
                     for inner in walk_shallow(node.body)
                     if isinstance(inner, (ast.Assign, ast.AnnAssign))
@@ -715,8 +715,16 @@ class _Facts:
             cache and subject.id not in self.locals)  # a module-level cache
 
 
-def _dump(node: ast.AST) -> str:
-    return ast.dump(node).replace("Store()", "Load()")
+def _dump(node: ast.AST) -> Optional[str]:
+    """`a.b.c` for a name or a chain of attributes (iteratively: chains may be long)."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
 
 
 def _unset_subject(test: ast.expr) -> Optional[ast.expr]:
