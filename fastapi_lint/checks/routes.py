@@ -321,7 +321,7 @@ def route_parameters(index: ProjectIndex, route) -> set[tuple[str, str, str]]:
 def resource_parameters(path: str) -> Iterator[tuple[str, str, str]]:
     """(resource, kind, name) for the first parameter of a path when it fills a whole
     segment right after a literal one: `/posts/{post_id}` -> ("posts", "id",
-    "post_id"). Parameters after the first are scoped by it (`/servers/{id}/chats/{chat}`
+    "post_id"). Later parameters are scoped by the first (`/servers/{id}/chats/{chat}`
     names a server's chats) and are not compared."""
     segments = path.split("/")
     for before, segment in zip(segments, segments[1:]):

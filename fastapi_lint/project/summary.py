@@ -554,7 +554,8 @@ class _Summariser:
             if isinstance(target, ast.Attribute):
                 router = self._project_path(self._object(target.value), None)
             yield RouteInfo(route.node.lineno, route.node.col_offset,
-                            prefix + route.path, qualname, tuple(sorted(models)), router)
+                            prefix + route.path, qualname, tuple(sorted(models)),
+                            router)
 
     def _model_nodes(self, route) -> Iterator[ast.expr]:
         """The expressions naming what a route reads from the body and returns."""
