@@ -76,6 +76,7 @@ class ProjectIndex:
         self._lookups: dict[str, Optional[Target]] = {}
         self._chains: dict[Key, Optional[tuple[str, ...]]] = {}
         self._routes: Optional[list[tuple[str, RouteInfo]]] = None
+        self._route_files: list[str] = []  # files that route or include routers
         self._known = set(self.files)
         self._lock = threading.RLock()
         self.memo: dict[str, object] = {}  # what checks derive from the whole project
@@ -428,16 +429,20 @@ class ProjectIndex:
             return self._routes
         with self._lock:
             found: list[tuple[str, RouteInfo]] = []
+            files: list[str] = []
             for file in self.files:
                 data = self._route_candidate(file)
                 if data is None and file not in self._summaries:
                     continue
                 summary = self.summary(file, data)
                 if summary is not None:
+                    files.append(file)
                     found.extend((file, route) for route in summary.routes)
-            for file, summary in self._summaries.items():
+            for file, summary in list(self._summaries.items()):
                 if file not in self._known and summary is not None:
+                    files.append(file)
                     found.extend((file, route) for route in summary.routes)
+            self._route_files = files
             self._routes = found
             return found
 
@@ -450,7 +455,45 @@ class ProjectIndex:
                 data = handle.read()
         except OSError:
             return None
-        return data if _ROUTE_TEXT.search(data) else None
+        return data if _ROUTE_TEXT.search(data) or b"include_router" in data else None
+
+    def canonical(self, path: str) -> str:
+        """A project path spelled with its module's own name (`src.pkg.mod.x` for
+        `pkg.mod.x` in a src layout); other paths as they are."""
+        tokens = path.split(".")
+        for cut in range(len(tokens), 0, -1):
+            file = self.modules.get(".".join(tokens[:cut]))
+            if file is not None:
+                name = dotted_name(file) if file in self._known else None
+                return ".".join([name, *tokens[cut:]]) if name else path
+        return path
+
+    def prefixes(self, router: Optional[str]) -> list[str]:
+        """The literal prefixes `include_router` mounts a router under, its parents'
+        included; `[""]` for a router included nowhere (or unknown)."""
+        if router is None:
+            return [""]
+        table = self.memo.get("includes")
+        if table is None:
+            table = {}
+            self.routes()
+            for file in self._route_files:
+                summary = self.summary(file)
+                for child, parent, prefix in summary.includes if summary else ():
+                    table.setdefault(self.canonical(child), []).append(
+                        (self.canonical(parent), prefix))
+            self.memo["includes"] = table
+        found: list[str] = []
+        stack = [(self.canonical(router), "", 0)]
+        while stack and len(found) < 16:
+            current, tail, depth = stack.pop()
+            parents = table.get(current) if depth < 8 else None
+            if not parents:
+                found.append(tail)
+                continue
+            for parent, prefix in parents:
+                stack.append((parent, prefix + tail, depth + 1))
+        return sorted(set(found))
 
 
 def blocking_label(path: str) -> str:
