@@ -7,7 +7,7 @@ import pytest
 from harness import FIXTURES, flake8_args, run_flake8
 
 RULE_FIXTURES = sorted((FIXTURES / "rules").glob("*.py"))
-PROJECTS = sorted(p for p in (FIXTURES / "projects").iterdir() if p.is_dir())
+PROJECTS = sorted(p for p in (FIXTURES / "projects").glob("*") if p.is_dir())
 
 
 @pytest.fixture(scope="session")
