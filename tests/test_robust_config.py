@@ -184,3 +184,22 @@ def test_echoed_values_are_cut_and_escaped():
         f"unknown key `{'x' * 57}...`",
         "unknown key `a\\nb`",
     ]
+
+
+def test_unreadable_pyproject_location_is_not_an_error(tmp_path, monkeypatch):
+    """A pyproject.toml that cannot even be looked at (EACCES on stat) is no config:
+    finding one never raises."""
+    import os
+
+    from fastapi_lint import config
+
+    real_stat = os.stat
+
+    def stat(path, *args, **kwargs):
+        if os.fspath(path).endswith("pyproject.toml"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_stat(path, *args, **kwargs)
+
+    (tmp_path / "pyproject.toml").write_text("[tool.fastapi-lint]\n")
+    monkeypatch.setattr(os, "stat", stat)
+    assert config.find_pyproject.__wrapped__(str(tmp_path / "sub")) is None
