@@ -1,7 +1,7 @@
 """Helpers for the reliability tests (tests/test_robust_*.py).
 
-Hostile inputs are generated into pytest's tmp_path by the tests themselves; nothing here
-reads or writes outside the folders the tests hand in.
+Hostile inputs are generated into pytest's tmp_path by the tests themselves; nothing
+here reads or writes outside the folders the tests hand in.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ CRASH_MARKERS = (
 )
 
 
-REPORT = re.compile(r"^(.*):(\d+):(\d+): ([A-Z]+\d+) ")
+REPORT = re.compile(r"^(.*?):(\d+):(\d+): ([A-Z]+\d+) ")
 
 
 def crashes(stderr: str) -> list[str]:

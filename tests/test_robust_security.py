@@ -79,8 +79,8 @@ def test_linted_code_stays_inert_under_flake8(tmp_path):
     proc = flake8(["."], project, "--jobs", "2")
     assert not crashes(proc.stderr), proc.stderr
     assert sorted((path, line, code) for path, line, _, code in reported(proc.stdout)) \
-        == [("./app/items/router.py", 1, "FBP201"), ("./app/items/router.py", 7, "FBP100"),
-            ("./main.py", 7, "FBP100")]
+        == [("./app/items/router.py", 1, "FBP201"),
+            ("./app/items/router.py", 7, "FBP100"), ("./main.py", 7, "FBP100")]
     assert list(markers.iterdir()) == []
 
 
@@ -185,3 +185,21 @@ def test_source_scan_finds_a_forbidden_call(tmp_path):
     tree = ast.parse("x = eval(text)\n")
     calls = [n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call)]
     assert calls == ["eval"] and "eval" in FORBIDDEN
+
+
+def test_linted_text_cannot_forge_report_lines(tmp_path):
+    """A route path is quoted in messages; a newline in it must not start a line of
+    flake8's output that looks like another finding."""
+    forged = "\\nforged.py:1:1: E999 SyntaxError: fake\\n" + "x" * 10_000
+    (tmp_path / "r.py").write_text(
+        "from fastapi import APIRouter\nrouter = APIRouter()\n"
+        f"@router.post('{forged}')\ndef f():\n    pass\n"
+        "@router.post('\\r\\x00\\u2028')\ndef g():\n    pass\n")
+    proc = flake8(["r.py"], tmp_path)
+    assert not crashes(proc.stderr), proc.stderr
+    assert [(path, line, code) for path, line, _, code in reported(proc.stdout)] == [
+        ("r.py", 3, "FBP300"), ("r.py", 3, "FBP301"),
+        ("r.py", 6, "FBP300"), ("r.py", 6, "FBP301")]
+    assert "`POST \\nforged.py:1:1: E999 SyntaxError: fake\\nxxx" in proc.stdout
+    assert "`POST \\r\\x00\\u2028`" in proc.stdout
+    assert max(len(line) for line in proc.stdout.splitlines()) < 600
