@@ -1,4 +1,4 @@
-"""Configuration that cannot be used: every problem listed at once, exit 2, no traceback.
+"""Configuration that cannot be used: every problem listed at once, exit 2, no crash.
 
 Covers `[tool.fastapi-lint]` in pyproject.toml (malformed TOML, unknown keys, wrong
 types, enormous values) and the `--fastapi-*` options of flake8's command line and

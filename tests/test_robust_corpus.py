@@ -21,7 +21,8 @@ from robust import crashes, flake8, reported
 CORPUS = os.environ.get("FASTAPI_LINT_CORPUS", "")
 JOBS = os.environ.get("FASTAPI_LINT_CORPUS_JOBS", "2")
 # flake8's default --exclude
-EXCLUDED = {".svn", "CVS", ".bzr", ".hg", ".git", "__pycache__", ".tox", ".nox", ".eggs"}
+EXCLUDED = {".svn", "CVS", ".bzr", ".hg", ".git", "__pycache__", ".tox", ".nox",
+            ".eggs"}
 
 
 def corpus_apps() -> list[Path]:
@@ -97,7 +98,8 @@ NEWER = {
     "py312_generic_def.py": "def first[T](items: list[T]) -> T:\n    return items[0]\n",
     "py312_fstring_quotes.py": "name = 'x'\ns = f\"{f\"{name}\"}\"\n",
     "py313_type_default.py": "def f[T = int](x: T) -> T:\n    return x\n",
-    "py314_except_no_parens.py": "try:\n    pass\nexcept ValueError, TypeError:\n    pass\n",
+    "py314_except_no_parens.py": (
+        "try:\n    pass\nexcept ValueError, TypeError:\n    pass\n"),
     "py314_template_string.py": "name = 'x'\nt = t\"{name}\"\n",
 }
 

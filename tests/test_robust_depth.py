@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import ast
 import warnings
-from pathlib import Path
-
 import pytest
 
 from robust import (caught_logs, crashes, engine_codes, flake8, locate, plugin_findings,
@@ -155,8 +153,9 @@ def _fstring(depth, leaf):
 
 
 BUILDERS = {
-    "unary": _unary, "not": _not, "binop-left": _binop_left, "binop-right": _binop_right,
-    "div": _div, "div-calls": _div_calls, "ifexp": _ifexp, "method-chain": _attribute_call,
+    "unary": _unary, "not": _not, "binop-left": _binop_left,
+    "binop-right": _binop_right, "div": _div, "div-calls": _div_calls, "ifexp": _ifexp,
+    "method-chain": _attribute_call,
     "subscript": _subscript, "argument": _argument, "tuple": _tuple, "list": _list,
     "dict": _dict, "await": _await, "compare": _compare, "starred": _starred_keyword,
     "fstring": _fstring,
@@ -338,7 +337,8 @@ def test_string_annotation_warnings_stay_quiet():
 ])
 def test_hostile_string_annotations(annotation):
     """String annotations are the one place the engine parses text itself."""
-    tree = ast.parse(ROUTE_HEAD.replace("(x)", "(x: 'placeholder')") + "    time.sleep(1)\n")
+    tree = ast.parse(ROUTE_HEAD.replace("(x)", "(x: 'placeholder')")
+                     + "    time.sleep(1)\n")
     arg = tree.body[-1].args.args[0]
     arg.annotation = ast.copy_location(ast.Constant(annotation), arg.annotation)
     assert engine_codes(tree) == [(SLEEP_LINE, 5, "FBP100")]
@@ -363,7 +363,8 @@ def _class_chain(n):  # each class extends the one above it
 
 
 def _routes(n):
-    return "import time\nfrom fastapi import APIRouter\nrouter = APIRouter()\n" + "".join(
+    head = "import time\nfrom fastapi import APIRouter\nrouter = APIRouter()\n"
+    return head + "".join(
         f"@router.post('/{i}')\nasync def f{i}(x):\n    time.sleep(1)\n"
         f"    return await x\n" for i in range(n))
 

@@ -66,8 +66,8 @@ CASES: dict[str, tuple[bytes, list[tuple[int, int, str]]]] = {
                           FOUND_BELOW_COOKIE),
     "crlf.py": (ROUTE.replace("\n", "\r\n").encode(), FOUND),
     "lone_cr.py": (ROUTE.replace("\n", "\r").encode(), FOUND),
-    "mixed_endings.py": (ROUTE.replace("\n", "\r\n", 3).replace("\n\n", "\n\r").encode(),
-                         FOUND),
+    "mixed_endings.py": (
+        ROUTE.replace("\n", "\r\n", 3).replace("\n\n", "\n\r").encode(), FOUND),
     "no_final_newline.py": (ROUTE.rstrip("\n").encode(), FOUND),
     "form_feeds.py": (("\x0c" + ROUTE.replace("@app", "\x0c@app")
                        .replace("sleep(1)", "sleep(\x0c1)")).encode(), FOUND),
@@ -77,7 +77,8 @@ CASES: dict[str, tuple[bytes, list[tuple[int, int, str]]]] = {
     "nul_byte.py": (ROUTE.encode() + b"x = 1\x00\n", SYNTAX_ERROR),
     "nul_only.py": (b"\x00" * 64, SYNTAX_ERROR),
     "binary.py": (bytes(range(256)) * 64, SYNTAX_ERROR),
-    "png_named_py.py": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200), SYNTAX_ERROR),
+    "png_named_py.py": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200),
+                        SYNTAX_ERROR),
     "utf16.py": (ROUTE.encode("utf-16"), SYNTAX_ERROR),
     "empty.py": (b"", []),
     "bom_only.py": (b"\xef\xbb\xbf", []),
@@ -122,8 +123,8 @@ def test_encodings_and_bytes(tmp_path, environment):
 
 def test_messages_outside_ascii_in_a_c_locale(tmp_path):
     (tmp_path / "r.py").write_bytes(CYRILLIC.encode())
-    proc = flake8(["r.py"], tmp_path, env={"LANG": "C", "LC_ALL": "C", "PYTHONUTF8": "0",
-                                           "PYTHONIOENCODING": ""})
+    c_locale = {"LANG": "C", "LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONIOENCODING": ""}
+    proc = flake8(["r.py"], tmp_path, env=c_locale)
     assert not crashes(proc.stderr), proc.stderr
     assert "\u0442\u043e\u0432\u0430\u0440\u044b" in proc.stdout  # the function's name
 

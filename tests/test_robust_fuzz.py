@@ -120,8 +120,9 @@ def test_random_programs_from_libcst_nodes(places, source, config, place):
 NAME = st.sampled_from([
     "app", "router", "api", "items_router", "x", "db", "client", "session", "task",
     "tasks", "t", "_", "time", "requests", "asyncio", "Depends", "FastAPI", "APIRouter",
-    "BackgroundTasks", "helper", "s", "loop", "self", "TYPE_CHECKING", "open", "Session",
-    "Annotated", "Optional", "httpx", "subprocess", "background_tasks", "get_db",
+    "BackgroundTasks", "helper", "s", "loop", "self", "TYPE_CHECKING", "open",
+    "Session", "Annotated", "Optional", "httpx", "subprocess", "background_tasks",
+    "get_db",
 ])
 CALLABLE = st.sampled_from([
     "time.sleep", "requests.get", "requests.Session().post", "httpx.Client().get",
@@ -151,7 +152,8 @@ METHOD = st.sampled_from(["get", "post", "put", "patch", "delete", "api_route",
 
 
 def expressions():
-    leaf = st.one_of(NAME, CALLABLE, STRING, st.sampled_from(["None", "1", "...", "[]"]))
+    constant = st.sampled_from(["None", "1", "...", "[]"])
+    leaf = st.one_of(NAME, CALLABLE, STRING, constant)
 
     def grow(inner):
         args = st.lists(inner, max_size=3)
@@ -160,7 +162,7 @@ def expressions():
              "dependencies", "dependency", "x"]), inner), max_size=2)
         return st.one_of(
             st.tuples(st.one_of(CALLABLE, NAME), args, kwargs).map(
-                lambda t: f"{t[0]}({', '.join([*t[1], *(f'{k}={v}' for k, v in t[2])])})"),
+                lambda t: f"{t[0]}({_arguments(t[1], t[2])})"),
             st.tuples(inner, NAME).map(lambda t: f"({t[0]}).{t[1]}"),
             st.tuples(inner, inner).map(lambda t: f"({t[0]})[{t[1]}]"),
             inner.map(lambda e: f"await ({e})"),
@@ -169,7 +171,8 @@ def expressions():
             st.lists(inner, max_size=3).map(lambda es: f"[{', '.join(es)}]"),
             inner.map(lambda e: f"Depends({e})"),
             st.tuples(NAME, inner).map(lambda t: f"({t[0]} := {t[1]})"),
-            st.tuples(inner, NAME, inner).map(lambda t: f"[{t[0]} for {t[1]} in {t[2]}]"),
+            st.tuples(inner, NAME, inner).map(
+                lambda t: f"[{t[0]} for {t[1]} in {t[2]}]"),
         )
 
     return st.recursive(leaf, grow, max_leaves=8)
@@ -179,6 +182,10 @@ EXPR = expressions()
 ANNOTATION = st.one_of(NAME, STRING, st.sampled_from([
     "Session", "Annotated[Session, Depends(get_db)]", "Optional[Session]",
     "Session | None", "BackgroundTasks", "requests.Session", "'httpx.Client'"]))
+
+
+def _arguments(args: list[str], keywords: list[tuple[str, str]]) -> str:
+    return ", ".join([*args, *(f"{name}={value}" for name, value in keywords)])
 
 
 def _indent(lines: list[str]) -> list[str]:
@@ -225,8 +232,9 @@ def _function(body):
                      st.lists(parameter, max_size=3, unique_by=lambda p: p.split(":")[0]
                               .split("=")[0]),
                      st.one_of(st.none(), ANNOTATION), body).map(
-        lambda t: [*t[0], f"{'async ' if t[1] else ''}def {t[2]}({', '.join(_defaults_last(t[3]))})"
-                   f"{' -> ' + t[4] if t[4] else ''}:", *_indent(t[5])])
+        lambda t: [*t[0], f"{'async ' if t[1] else ''}def {t[2]}"
+                          f"({', '.join(_defaults_last(t[3]))})"
+                          f"{' -> ' + t[4] if t[4] else ''}:", *_indent(t[5])])
 
 
 def _defaults_last(parameters: list[str]) -> list[str]:
@@ -237,8 +245,8 @@ def _defaults_last(parameters: list[str]) -> list[str]:
 def _compound(body):
     return st.one_of(
         _function(body),
-        st.tuples(NAME, st.sampled_from(["", "FastAPI", "APIRouter", "Base"]), body).map(
-            lambda t: [f"class {t[0]}({t[1]}):", *_indent(t[2])]),
+        st.tuples(NAME, st.sampled_from(["", "FastAPI", "APIRouter", "Base"]),
+                  body).map(lambda t: [f"class {t[0]}({t[1]}):", *_indent(t[2])]),
         st.tuples(st.sampled_from(["TYPE_CHECKING", "typing.TYPE_CHECKING", "x"]), body,
                   body).map(lambda t: [f"if {t[0]}:", *_indent(t[1]), "else:",
                                        *_indent(t[2])]),
@@ -250,7 +258,8 @@ def _compound(body):
             lambda t: ["try:", *_indent(t[0]), f"except Exception as {t[1]}:",
                        *_indent(t[2])]),
         st.tuples(EXPR, body).map(
-            lambda t: [f"match {t[0]}:", "    case [a, *rest]:", *_indent(_indent(t[1]))]),
+            lambda t: [f"match {t[0]}:", "    case [a, *rest]:",
+                       *_indent(_indent(t[1]))]),
     )
 
 
@@ -260,7 +269,8 @@ def _block(inner):
 
 
 BODY = st.recursive(
-    st.lists(SIMPLE, min_size=1, max_size=3).map(lambda p: [l for s in p for l in s]),
+    st.lists(SIMPLE, min_size=1, max_size=3).map(
+        lambda parts: [line for part in parts for line in part]),
     _block, max_leaves=10,
 )
 # Mostly functions at the top, most of them routes, with bodies of random statements.
@@ -348,7 +358,10 @@ def edited_fixture(draw):
                 target.insert(draw(st.integers(0, len(target))), statement)
         elif action == "swap":
             places = _loads(tree)
-            source, target = draw(st.sampled_from(places)), draw(st.sampled_from(places))
+            if not places:
+                continue
+            source = draw(st.sampled_from(places))
+            target = draw(st.sampled_from(places))
             _put(target, copy.deepcopy(_get(source)))
         else:
             functions = [n for n in ast.walk(tree)
