@@ -173,3 +173,27 @@ def test_plugin_never_opens_the_linted_file(tmp_path, name):
     assert "by fastapi_lint: []" in proc.stderr, proc.stderr
     assert "opened 0 times" not in proc.stderr  # the watch saw flake8 read it
     assert [code for _, _, _, code in reported(proc.stdout)] == ["FBP100"]
+
+
+# Not "invalid_utf8.py", "binary.py" or "utf16.py": flake8 7 itself fails on bytes that
+# are not UTF-8 on standard input (its stdin reader decodes them strictly), before any
+# plugin runs.
+@pytest.mark.parametrize("name", ["utf8_bom.py", "latin1_cookie.py", "lone_cr.py",
+                                  "crlf.py", "nul_byte.py", "empty.py"])
+def test_stdin_same_as_file(tmp_path, name):
+    """`flake8 -` reads the bytes from standard input: the same report as the file."""
+    import subprocess
+
+    data, expected = CASES[name]
+    command = [sys.executable, "-m", "flake8", "--select", "FBP,E9",
+               "--stdin-display-name", name, "-"]
+    proc = subprocess.run(command, cwd=tmp_path, input=data, capture_output=True,
+                          timeout=300)
+    stderr = proc.stderr.decode("utf-8", "replace")
+    assert not crashes(stderr), stderr
+    got = [(line, col, code) for _, line, col, code in reported(
+        proc.stdout.decode("utf-8", "replace"))]
+    if expected == SYNTAX_ERROR:
+        assert [code for _, _, code in got] == ["E999"]
+    else:
+        assert got == expected
