@@ -129,13 +129,22 @@ class FileContext:
 
     def scope(self, func: FunctionNode) -> Scope:
         """The scope of a function, its enclosing functions' scopes as parents."""
+        cached = self.names.cached_scope(func)
+        if cached is not None:
+            return cached
+        # Up to the nearest enclosing function whose scope is built, then down again:
+        # each scope is built once, so deep nesting costs linear time.
         chain = []
+        scope = self.names.scope(None)
         parent = self.surface.parents.get(id(func))
         while parent is not None:
             if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                built = self.names.cached_scope(parent)
+                if built is not None:
+                    scope = built
+                    break
                 chain.append(parent)
             parent = self.surface.parents.get(id(parent))
-        scope = self.names.scope(None)
         for outer in reversed(chain):
             scope = self.names.scope(outer, scope)
         return self.names.scope(func, scope)

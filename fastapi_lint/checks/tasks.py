@@ -45,18 +45,19 @@ def _check_function(ctx: FileContext, func) -> Iterator[Finding]:
     scope = ctx.scope(func)
     awaited_calls: set[int] = set()
     awaited_names: set[str] = set()
+    marked: set[int] = set()
     for node in walk_shallow(func.body):
         for child in ast.iter_child_nodes(node):
             parents[id(child)] = node
         if isinstance(node, ast.Await):
-            _mark(node.value, awaited_calls, awaited_names)
+            _mark(node.value, marked, awaited_calls, awaited_names)
         elif isinstance(node, ast.Call):
             path = ctx.names.call_path(node, scope)
             if path in TASK_STARTERS:
                 starts.append(node)
             elif path in AWAITERS:
                 for arg in (*node.args, *(k.value for k in node.keywords)):
-                    _mark(arg, awaited_calls, awaited_names)
+                    _mark(arg, marked, awaited_calls, awaited_names)
     for call in starts:
         if id(call) in awaited_calls:
             continue
@@ -85,12 +86,23 @@ def _tasks_parameter(ctx: FileContext, func, scope) -> Optional[str]:
     return None
 
 
-def _mark(node: ast.AST, calls: set[int], names: set[str]) -> None:
-    for inner in ast.walk(node):
+def _mark(node: ast.AST, marked: set[int], calls: set[int], names: set[str]) -> None:
+    """Record the calls and names under an awaited expression.
+
+    A node already marked was reached from an outer awaited expression with all it
+    holds, so its subtree is not walked again: nested awaits cost linear time.
+    """
+    stack = [node]
+    while stack:
+        inner = stack.pop()
+        if id(inner) in marked:
+            continue
+        marked.add(id(inner))
         if isinstance(inner, ast.Call):
             calls.add(id(inner))
         elif isinstance(inner, ast.Name):
             names.add(inner.id)
+        stack.extend(ast.iter_child_nodes(inner))
 
 
 def _holder(call: ast.Call, parents: dict[int, ast.AST]) -> Optional[str]:
