@@ -13,13 +13,17 @@ checked), 2 for a usage or configuration error, reported on stderr.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import os
 import sys
 from typing import Any, Optional, Sequence, TextIO
 
-from . import __version__, config, files, options, report, rules, runner, selection
+from . import (__version__, config, files, options, order, report, rules, runner,
+               selection)
+from . import results as results_cache
+from .checks import PROJECT_CODES
 from .options import ConfigError, Settings
 
 logger = logging.getLogger(__name__)
@@ -216,13 +220,80 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             writable=any(_within(target.real, folder) for folder in allowed)))
     jobs.sort(key=lambda job: job.display)
     workers = args.jobs or runner.default_workers()
-    results = list(runner.run_all(jobs, workers))
+    if mode == runner.CHECK:
+        results = _run_reusing(jobs, workers)
+    else:
+        results = _run_in_dependency_order(jobs, workers)
     for result in results:
         result.findings, result.columns = _sorted(result)
     problems = [(display_path(path, cwd), message) for path, message in found.problems]
     outcome = report.Report(results, project_root(cwd), problems, mode,
                             args.unsafe_fixes)
     return _emit(outcome, args, out, err)
+
+
+def _run_reusing(jobs: list[runner.Job], workers: int) -> list[runner.FileResult]:
+    """The results of `jobs`, taking the last run's where nothing they depend on
+    changed (see `results`), and keeping this run's for the next."""
+    projects: dict[str, Optional[results_cache.Project]] = {}
+    keys: list[Optional[str]] = []
+    done: list[Optional[runner.FileResult]] = [None] * len(jobs)
+    for position, job in enumerate(jobs):
+        root = job.project_root
+        if root is None or not job.settings.cache:
+            keys.append(None)
+            continue
+        if root not in projects:
+            try:
+                projects[root] = results_cache.Project.read(root, job.settings.exclude)
+            except (OSError, ValueError) as error:
+                logger.debug("fastapi-lint: no stored results for %s: %s", root, error)
+                projects[root] = None
+        project = projects[root]
+        key = results_cache.job_key(job.settings, job.selected, root)
+        keys.append(key if project is not None else None)
+        entry = project.reusable(job.path, key) if project is not None else None
+        if entry is not None:
+            result = runner.FileResult(job.path, job.display)
+            if results_cache.load_result(entry, result, runner.Problem):
+                result.consulted = bool(entry.get("consulted", True))
+                done[position] = result
+    todo = [position for position, result in enumerate(done) if result is None]
+    if todo:
+        fresh = _run_in_dependency_order([jobs[i] for i in todo], workers)
+        for position, result in zip(todo, fresh):
+            done[position] = result
+    kept: dict[str, dict[str, dict]] = {}
+    for job, key, result in zip(jobs, keys, done):
+        project = projects.get(job.project_root or "")
+        if key is None or project is None or result is None:
+            continue
+        digest = project.digest(job.path)
+        if digest is None:
+            continue
+        kept.setdefault(project.root, {})[job.path] = {
+            "key": key, "digest": digest, "consulted": result.consulted,
+            "result": results_cache.dump_result(result)}
+    for root, entries in kept.items():
+        project = projects[root]
+        if project is not None:
+            project.write(entries)
+    return done  # type: ignore[return-value]
+
+
+def _run_in_dependency_order(jobs: list[runner.Job],
+                              workers: int) -> list[runner.FileResult]:
+    """The results of `jobs`, in their order, checking imported modules first."""
+    if not any(job.selected & PROJECT_CODES for job in jobs):
+        return list(runner.run_all(jobs, workers))
+    ordering, imported = order.dependency_order(
+        [job.path for job in jobs], [job.project_root for job in jobs])
+    ordered = [dataclasses.replace(jobs[i], summarise=True) if i in imported
+               else jobs[i] for i in ordering]
+    results: list[Optional[runner.FileResult]] = [None] * len(jobs)
+    for position, result in zip(ordering, runner.run_all(ordered, workers)):
+        results[position] = result
+    return results  # type: ignore[return-value]
 
 
 def _sorted(result: runner.FileResult):

@@ -43,30 +43,25 @@ class FileContext:
                                    frozenset())
         self.names = Names(tree, self.info.module, self.info.package)
         self.surface = Surface(tree, self.names, settings.router_names)
-        self._index = index
+        self._project_index = index
+        # What several checks (and the summary) derive from this file: derived once.
+        self.memo: dict[Any, Any] = {}
+        # Whether a check read other files (through `index`, `base_models` or
+        # `migration`): then the findings may change when any file of the project does.
+        self.consulted = False
         self._summary: Optional[tuple[ModuleSummary, dict[int, str]]] = None
         self._project: Optional[tuple[ProjectIndex, str]] = None
 
     @functools.cached_property
     def _nodes_by_type(self) -> dict[type, list[ast.AST]]:
-        """Every node of the tree by its type, from one walk made when first asked."""
+        """Every node of the tree by its type, made when first asked (from the one
+        pass `Names` makes over the tree)."""
         index: dict[type, list[ast.AST]] = {}
-        stack: list[ast.AST] = [self.tree]
-        push, pop = stack.append, stack.pop
-        while stack:
-            node = pop()
+        for node in self.names.all_nodes():
             bucket = index.get(type(node))
             if bucket is None:
                 index[type(node)] = bucket = []
             bucket.append(node)
-            for field in node._fields:
-                value = getattr(node, field, None)
-                if isinstance(value, list):
-                    for item in value:
-                        if isinstance(item, ast.AST):
-                            push(item)
-                elif isinstance(value, ast.AST):
-                    push(value)
         return index
 
     def nodes(self, kind: type[Node]) -> list[Node]:
@@ -112,6 +107,7 @@ class FileContext:
         """The Alembic migration this file is, or None (read when first asked)."""
         if self.path in (None, "-", "stdin"):
             return None
+        self.consulted = True
         return migrations.migration_file(self.info.path, self.settings,
                                          self.info.project_root)
 
@@ -125,6 +121,7 @@ class FileContext:
     @functools.cached_property
     def base_models(self) -> tuple[str, ...]:
         """Dotted paths of the project's custom Pydantic base models (read if asked)."""
+        self.consulted = True
         return basemodels.custom_base_models(self.info, self.settings)
 
     def scope(self, func: FunctionNode) -> Scope:
@@ -153,14 +150,15 @@ class FileContext:
     def index(self) -> Optional[ProjectIndex]:
         """The index of this file's project (built once per process), or None when the
         file has no project root or the front end asked for no index."""
-        if self._index is AUTO:
-            self._index = None
+        self.consulted = True
+        if self._project_index is AUTO:
+            self._project_index = None
             root = self.info.project_root
             if root is not None and self.info.module is not None:
                 from .project.index import for_root
 
-                self._index = for_root(root, self.settings)
-        return self._index
+                self._project_index = for_root(root, self.settings)
+        return self._project_index
 
     @property
     def summary(self) -> ModuleSummary:

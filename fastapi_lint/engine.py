@@ -16,15 +16,20 @@ logger = logging.getLogger(__name__)
 
 def check_tree(tree: ast.Module, path: Optional[str], settings: Settings,
                project_root: Optional[str] = None, index: Any = AUTO,
-               source: Optional[str] = None,
-               project_rules: bool = True) -> list[Finding]:
+               source: Optional[str] = None, project_rules: bool = True,
+               summarise: bool = False,
+               observed: Optional[dict[str, Any]] = None) -> list[Finding]:
     """Every finding for one module, sorted by position.
 
     `index` is the project index to use: by default the one of the file's project root,
     built on first use; None for none (the project rules then see this module only).
     `source`, the text `tree` was parsed from, lets the index reuse this tree.
     `project_rules=False` skips the checks of the rules that read the rest of the
-    project (a front end whose selection has none of them).
+    project (a front end whose selection has none of them). `summarise=True` hands the
+    project index this module's summary, made from this tree, even when no check asked
+    for it (other modules import it: the index need not parse it again).
+
+    `observed`, when given, gets `consulted`: whether a check read other files.
 
     A check that fails on odd input is logged and skipped: the other checks still run,
     and the caller never sees a traceback.
@@ -40,6 +45,13 @@ def check_tree(tree: ast.Module, path: Optional[str], settings: Settings,
             findings.extend(check(context))
         except Exception as error:  # noqa: BLE001 - one bad check must not stop others
             _report_internal_error(check.__module__, path, error)
+    if observed is not None:
+        observed["consulted"] = context.consulted
+    if summarise and project_rules:
+        try:
+            context.summary
+        except Exception:  # noqa: BLE001 - the index parses the module itself then
+            logger.debug("fastapi-lint: no summary of %s", path, exc_info=True)
     findings.sort(key=Finding.sort_key)
     return findings
 

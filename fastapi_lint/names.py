@@ -14,6 +14,7 @@ import ast
 import bisect
 import builtins
 import warnings
+import weakref
 from typing import Iterator, Optional, Union
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
@@ -64,6 +65,71 @@ def walk_shallow(nodes: list[ast.AST]) -> Iterator[ast.AST]:
 
 
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_DEFS = frozenset((ast.FunctionDef, ast.AsyncFunctionDef))
+_PARAMETERS = ("posonlyargs", "args", "vararg", "kwonlyargs", "kwarg")
+
+
+def partition(tree: ast.Module):
+    """Every node of a module, once, split by the body it is evaluated in.
+
+    Returns (module nodes, {id(def, lambda or class): its body's nodes}, the rest).
+    Each list holds what `walk_shallow` yields for that body, in the same order; the
+    rest are the parts of definitions no body evaluates (parameters and their
+    annotations), so the lists and the module node together are the whole tree. One
+    pass over the tree, instead of a walk per function.
+    """
+    module: list[ast.AST] = []
+    rest: list[ast.AST] = []
+    bodies: dict[int, list[ast.AST]] = {}
+    nodes: list[ast.AST] = list(reversed(tree.body))
+    owners: list[list[ast.AST]] = [module] * len(nodes)
+    pop_node, pop_owner = nodes.pop, owners.pop
+    push_node, push_owner = nodes.append, owners.append
+    node_type, lambda_type, class_type = ast.AST, ast.Lambda, ast.ClassDef
+    nested, defs = frozenset(_NESTED), _DEFS
+    while nodes:
+        node = pop_node()
+        out = pop_owner()
+        out.append(node)
+        kind = type(node)
+        if kind in nested:
+            inner = bodies[id(node)] = []
+            body = [node.body] if kind is lambda_type else node.body
+            for child in reversed(body):
+                push_node(child)
+                push_owner(inner)
+            for child in reversed(getattr(node, "type_params", None) or ()):
+                push_node(child)
+                push_owner(rest)
+            if kind is class_type:
+                here = [*node.decorator_list, *node.bases, *node.keywords]
+            else:
+                push_node(node.args)
+                push_owner(rest)
+                here = [*node.decorator_list] if kind in defs else []
+                here += _arg_defaults(node.args)
+                if kind in defs and node.returns is not None:
+                    here.append(node.returns)
+            for child in reversed(here):
+                push_node(child)
+                push_owner(out)
+            continue
+        if kind is ast.arguments:  # its defaults went with the definition, above
+            fields = _PARAMETERS
+        else:
+            fields = node._fields
+        for index in range(len(fields) - 1, -1, -1):
+            value = getattr(node, fields[index], None)
+            if type(value) is list:
+                for position in range(len(value) - 1, -1, -1):
+                    item = value[position]
+                    if isinstance(item, node_type):
+                        push_node(item)
+                        push_owner(out)
+            elif isinstance(value, node_type):
+                push_node(value)
+                push_owner(out)
+    return module, bodies, rest
 
 
 def _arg_defaults(args: ast.arguments) -> Iterator[ast.expr]:
@@ -111,11 +177,21 @@ def import_bindings(node: Union[ast.Import, ast.ImportFrom], package: Optional[s
         yield alias.asname or alias.name, target
 
 
+# The node types `Scope._collect` binds names for; every other node is passed over.
+_BINDERS = frozenset(
+    (ast.Assign, ast.AnnAssign, ast.With, ast.AsyncWith, ast.NamedExpr, ast.For,
+     ast.AsyncFor, ast.comprehension, ast.Import, ast.ImportFrom, ast.FunctionDef,
+     ast.AsyncFunctionDef, ast.ClassDef, ast.ExceptHandler, ast.Global, ast.Nonlocal)
+)
+
+
 class Scope:
     """The bindings of one function body (not of the functions nested in it)."""
 
     def __init__(self, names: "Names", func: Optional[ast.AST], parent: Optional["Scope"]):
-        self.names = names
+        # Held weakly: a Names holds its scopes, and a cycle would keep each file's
+        # tree alive until the garbage collector's next full pass.
+        self._names = weakref.ref(names)
         self.parent = parent
         self.bindings: dict[str, list[Binding]] = {}
         # Per name, the binding lines in order, built on first lookup (see `lookup`).
@@ -126,8 +202,13 @@ class Scope:
             return
         if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             self._bind_arguments(func)
-        body = func.body if isinstance(func.body, list) else [func.body]
-        self._collect(body)
+        self._collect(names.body_nodes(func))
+
+    @property
+    def names(self) -> "Names":
+        names = self._names()
+        assert names is not None, "a scope outlived its module's Names"
+        return names
 
     def _bind(self, name: str, line: int, value: Union[str, ast.expr, None]) -> None:
         self.bindings.setdefault(name, []).append((line, value))
@@ -145,36 +226,41 @@ class Scope:
             if arg is not None:
                 self._bind(arg.arg, 0, None)
 
-    def _collect(self, body: list[ast.AST]) -> None:
+    def _collect(self, nodes: list[ast.AST]) -> None:
         package = self.names.package
-        for node in walk_shallow(body):
-            if isinstance(node, ast.Assign):
+        binders = _BINDERS
+        for node in nodes:
+            kind = type(node)
+            if kind not in binders:
+                continue  # most nodes bind nothing: one set look-up for them
+            if kind is ast.Assign:
                 value = node.value if len(node.targets) == 1 else None
                 for target in node.targets:
                     self._bind_target(target, node.lineno, value)
-            elif isinstance(node, ast.AnnAssign):
+            elif kind is ast.AnnAssign:
                 if isinstance(node.target, ast.Name):
                     held = self.names.annotation_instance(node.annotation, self)
                     self._bind(node.target.id, node.lineno, held or node.value)
-            elif isinstance(node, (ast.With, ast.AsyncWith)):
+            elif kind is ast.With or kind is ast.AsyncWith:
                 for item in node.items:
                     if item.optional_vars is not None:
                         self._bind_target(item.optional_vars, node.lineno, item.context_expr)
-            elif isinstance(node, ast.NamedExpr):
+            elif kind is ast.NamedExpr:
                 self._bind_target(node.target, node.lineno, node.value)
-            elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+            elif kind is ast.For or kind is ast.AsyncFor or kind is ast.comprehension:
                 line = getattr(node, "lineno", getattr(node.target, "lineno", 0))
                 self._bind_target(node.target, line, None)
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            elif kind is ast.Import or kind is ast.ImportFrom:
                 for local, path in import_bindings(node, package):
                     self._bind(local, node.lineno, path)
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                self._bind(node.name, node.lineno, f"<local>.{node.name}")
-            elif isinstance(node, ast.ExceptHandler) and node.name:
-                self._bind(node.name, node.lineno, None)
-            elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            elif kind is ast.ExceptHandler:
+                if node.name:
+                    self._bind(node.name, node.lineno, None)
+            elif kind is ast.Global or kind is ast.Nonlocal:
                 for name in node.names:
                     self._bind(name, 0, "<global>")
+            else:  # a def or class nested in the body
+                self._bind(node.name, node.lineno, f"<local>.{node.name}")
 
     def _bind_target(self, target: ast.AST, line: int, value) -> None:
         if isinstance(target, ast.Name):
@@ -247,6 +333,8 @@ class Names:
         self.package = package
         self.top = Scope(self, None, None)
         self._scopes: dict[int, Scope] = {}
+        self._bodies: dict[int, list[ast.AST]] = {}
+        self._parts: Optional[tuple[list, dict[int, list], list]] = None
         self._collect_module(tree.body)
 
     def _collect_module(self, body: list[ast.stmt]) -> None:
@@ -287,6 +375,35 @@ class Names:
                     stack.extend(reversed(case.body))
 
     # -- scopes ---------------------------------------------------------------------
+
+    def _partitioned(self) -> tuple[list, dict[int, list], list]:
+        if self._parts is None:
+            self._parts = partition(self.tree)
+        return self._parts
+
+    def body_nodes(self, func: ast.AST) -> list[ast.AST]:
+        """`walk_shallow` of a function's, lambda's or class's body; one pass over the
+        module gives every body's nodes, which the scopes, checks and summary share."""
+        nodes = self._partitioned()[1].get(id(func))
+        if nodes is None:  # not a definition of this module's tree
+            nodes = self._bodies.get(id(func))
+            if nodes is None:
+                body = func.body if isinstance(func.body, list) else [func.body]
+                nodes = self._bodies[id(func)] = list(walk_shallow(body))
+        return nodes
+
+    def module_nodes(self) -> list[ast.AST]:
+        """`walk_shallow` of the module's body."""
+        return self._partitioned()[0]
+
+    def all_nodes(self) -> Iterator[ast.AST]:
+        """Every node of the module, the module first, in no particular order."""
+        module, bodies, rest = self._partitioned()
+        yield self.tree
+        yield from module
+        for nodes in bodies.values():
+            yield from nodes
+        yield from rest
 
     def scope(self, func: Optional[ast.AST], parent: Optional[Scope] = None) -> Scope:
         """The scope of a function or lambda (cached); the module scope for None."""

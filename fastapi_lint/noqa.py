@@ -26,6 +26,8 @@ from .findings import Finding
 _INLINE = re.compile(r"# noqa(?::\s?(?P<codes>(?:[A-Z]+[0-9]+[,\s]*)+))?", re.IGNORECASE)
 _FILE = re.compile(r"\s*# flake8[:=]\s*noqa", re.IGNORECASE)
 _SEPARATORS = re.compile(r"[,\s]")
+# What both comments above start with: a file without either has nothing to silence.
+_ANY_NOQA = re.compile(r"# noqa|# flake8[:=]", re.IGNORECASE)
 
 
 def file_is_skipped(lines: list[str]) -> bool:
@@ -70,6 +72,9 @@ def filter_findings(findings: Iterable[Finding], lines: list[str],
                     mapping: Optional[dict[int, str]] = None) -> Iterator[Finding]:
     """The findings no `# noqa` silences; nothing when the file is skipped."""
     findings = list(findings)
+    if findings and not _ANY_NOQA.search("".join(lines)):
+        yield from findings  # no `noqa` anywhere: spare the tokenizer
+        return
     if not findings or file_is_skipped(lines):
         return
     if mapping is None:

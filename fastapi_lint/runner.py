@@ -40,6 +40,7 @@ class Job:
     mode: str = CHECK
     unsafe: bool = False
     writable: bool = True  # False: a link to a file outside the paths asked for
+    summarise: bool = False  # other files import it: give the index its summary
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,12 +66,15 @@ class FileResult:
     diff: str = ""
     notes: list[str] = dataclasses.field(default_factory=list)
     lines: int = 0
+    consulted: bool = True  # whether the findings drew on other files of the project
 
 
-def _filtered(tree: ast.Module, src: source.Source, job: Job) -> list[Finding]:
+def _filtered(tree: ast.Module, src: source.Source, job: Job,
+              observed: Optional[dict] = None) -> list[Finding]:
     found = check_tree(tree, job.path, job.settings, job.project_root,
                        source=src.text,
-                       project_rules=bool(job.selected & PROJECT_CODES))
+                       project_rules=bool(job.selected & PROJECT_CODES),
+                       summarise=job.summarise, observed=observed)
     found = [f for f in found if f.code in job.selected]
     return list(noqa.filter_findings(found, src.lines))
 
@@ -106,8 +110,11 @@ def run_job(job: Job) -> FileResult:
     except source.SourceError as error:
         col = error.col + 1 if error.col is not None else None
         result.error = Problem(error.message, error.line, col)
+        result.consulted = False
         return result
-    findings = _filtered(tree, src, job)
+    observed: dict = {}
+    findings = _filtered(tree, src, job, observed)
+    result.consulted = observed.get("consulted", True)
     if job.mode != CHECK and _any_fixable(findings, job.unsafe):
         findings, src = _fix(job, src, findings, result)
     result.findings = findings

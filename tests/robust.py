@@ -107,9 +107,9 @@ def plugin_findings(tree: ast.AST, filename: str = "-") -> list[tuple[int, int, 
 
 def engine_codes(tree: ast.Module, path: Optional[str] = None,
                  settings: Optional[Settings] = None) -> list[tuple[int, int, str]]:
-    """check_tree on a tree; (line, 1-based column, code)."""
+    """check_tree on a tree; (line, 1-based column, code) of the rules on by default."""
     return [(f.line, f.col + 1, f.code)
-            for f in check_tree(tree, path, settings or Settings())]
+            for f in check_tree(tree, path, settings or Settings()) if f.rule.default]
 
 
 def locate(tree: ast.AST, line: int = 1) -> ast.AST:

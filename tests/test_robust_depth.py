@@ -423,7 +423,9 @@ def test_work_is_linear_in_source_size(family):
 
 @pytest.mark.parametrize("kind", sorted(BUILDERS))
 def test_work_is_linear_in_tree_depth(kind):
-    assert _ratio(_work_for_tree, kind, 1_000) < 2.4
+    # From 2,000 levels: below that, fixed costs still weigh on the ratio (div-calls:
+    # 2.45 from 1,000 to 2,000, 2.18 from 2,000 to 4,000; quadratic work gives 4).
+    assert _ratio(_work_for_tree, kind, 2_000) < 2.4
 
 
 def test_work_is_linear_for_nested_functions():

@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import copy
 import os
+import tokenize
 import warnings
 from pathlib import Path
 from typing import Optional
@@ -293,7 +294,7 @@ def test_random_fastapi_programs(places, source, prelude, config, place):
 
 # -- random edits of the rule fixtures' trees -----------------------------------------
 
-FIXTURE_TEXTS = [p.read_text(encoding="utf-8") for p in sorted(
+FIXTURE_TEXTS = [tokenize.open(p).read() for p in sorted(  # honours coding cookies
     (FIXTURES / "rules").glob("*.py"))]
 STATEMENT_LISTS = ("body", "orelse", "finalbody")
 

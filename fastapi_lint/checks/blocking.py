@@ -68,21 +68,33 @@ def sync_calls(ctx: FileContext, func: FunctionNode, wrappers: frozenset,
     not a call at all). The project index reads function bodies through this too.
     `walked`, when given, receives every node walked (parents before children).
     """
+    key = ("sync_calls", id(func), wrappers)
+    found = ctx.memo.get(key)
+    if found is None:
+        found = ctx.memo[key] = _sync_calls(ctx, func, wrappers)
+    if walked is not None:
+        walked.extend(ctx.names.body_nodes(func))
+    return iter(found)
+
+
+def _sync_calls(ctx: FileContext, func: FunctionNode, wrappers: frozenset):
     scope = ctx.scope(func)
     awaited: set[int] = set()
-    for node in walk_shallow(func.body):
-        if walked is not None:
-            walked.append(node)
-        if isinstance(node, ast.Await):
+    found = []
+    call, await_ = ast.Call, ast.Await
+    for node in ctx.names.body_nodes(func):
+        kind = type(node)
+        if kind is await_:
             awaited.add(id(node.value))
             continue
-        if not isinstance(node, ast.Call) or id(node) in awaited:
+        if kind is not call or id(node) in awaited:
             continue
         if isinstance(node.func, ast.Call):
             # `sync_to_async(fn)(...)`: the wrapper runs `fn` off the loop.
             if (ctx.names.resolve(node.func.func, scope) or "") in wrappers:
                 continue
-        yield node, ctx.names.call_path(node, scope)
+        found.append((node, ctx.names.call_path(node, scope)))
+    return found
 
 
 _WAITS = frozenset(("os.waitpid", "os.wait3", "os.wait4", "os.waitid"))

@@ -16,7 +16,6 @@ from typing import Iterator, Optional
 
 from ..context import FileContext
 from ..findings import Finding, at
-from ..names import walk_shallow
 
 HTTP_EXCEPTIONS = frozenset(
     ("fastapi.HTTPException", "fastapi.exceptions.HTTPException",
@@ -74,10 +73,10 @@ def _parameter_names(func) -> set[str]:
     return {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
 
 
-def _blocks(func) -> Iterator[list[ast.stmt]]:
+def _blocks(ctx: FileContext, func) -> Iterator[list[ast.stmt]]:
     """The statement lists of a function body, nested blocks included."""
     yield func.body
-    for node in walk_shallow(func.body):
+    for node in ctx.names.body_nodes(func):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             continue
         for field in ("body", "orelse", "finalbody"):
@@ -92,7 +91,7 @@ def _blocks(func) -> Iterator[list[ast.stmt]]:
 
 def _lookups_in(ctx: FileContext, func, params: frozenset[str]) -> list[InlineLookup]:
     found = []
-    for block in _blocks(func):
+    for block in _blocks(ctx, func):
         for index, statement in enumerate(block):
             if isinstance(statement, ast.If):
                 walrus = _missing_check(statement.test)

@@ -8,7 +8,6 @@ from typing import Iterator, Optional
 from .. import rules
 from ..context import FileContext
 from ..findings import Finding, at
-from ..names import walk_shallow
 from .blocking import chain_text, dotted_text
 
 TASK_STARTERS = frozenset(
@@ -40,24 +39,28 @@ def _check_function(ctx: FileContext, func) -> Iterator[Finding]:
     routes = ctx.surface.routes_by_endpoint.get(id(func), [])
     # The fix moves the work to `BackgroundTasks`: only (non-websocket) routes get one.
     fixable = bool(routes) and not any(route.websocket for route in routes)
-    parents: dict[int, ast.AST] = {}
     starts: list[ast.Call] = []
     scope = ctx.scope(func)
     awaited_calls: set[int] = set()
     awaited_names: set[str] = set()
     marked: set[int] = set()
-    for node in walk_shallow(func.body):
-        for child in ast.iter_child_nodes(node):
-            parents[id(child)] = node
-        if isinstance(node, ast.Await):
+    nodes = ctx.names.body_nodes(func)
+    for node in nodes:
+        kind = type(node)
+        if kind is ast.Await:
             _mark(node.value, marked, awaited_calls, awaited_names)
-        elif isinstance(node, ast.Call):
+        elif kind is ast.Call:
             path = ctx.names.call_path(node, scope)
             if path in TASK_STARTERS:
                 starts.append(node)
             elif path in AWAITERS:
                 for arg in (*node.args, *(k.value for k in node.keywords)):
                     _mark(arg, marked, awaited_calls, awaited_names)
+    parents: dict[int, ast.AST] = {}
+    if starts:  # only a started task needs to know what holds it
+        for node in nodes:
+            for child in ast.iter_child_nodes(node):
+                parents[id(child)] = node
     for call in starts:
         if id(call) in awaited_calls:
             continue

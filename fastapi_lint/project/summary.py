@@ -614,8 +614,8 @@ class _Summariser:
         return base + dot + rest
 
     def _routers(self) -> Iterator[tuple[int, int]]:
-        for node in walk_shallow(self.ctx.tree.body):
-            if isinstance(node, ast.Call):
+        for node in self.ctx.names.module_nodes():
+            if type(node) is ast.Call:
                 if self.ctx.names.resolve(node.func) in ROUTER_CLASSES:
                     yield node.lineno, node.col_offset
 

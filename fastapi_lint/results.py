@@ -1,0 +1,199 @@
+"""The last check's results, kept per project so that a re-run checks only what changed.
+
+`fastapi-lint check` stores each file's findings in `.fastapi_lint_cache/results.json`
+under its project root, with what they were drawn from. A later run reuses a file's
+findings when the file's bytes, its settings and selection, and this build of
+fastapi-lint are the same, and the project's layout is the same: its files and folders,
+the names in those folders, and its router modules (what `module_info` and the layout
+rules read). A file whose checks also read other files (the project index, the custom
+base models, the Alembic configuration: every read of that kind goes through
+`FileContext.index`, `.base_models` or `.migration`, which mark the context) is reused
+only while every file of the project, and every `alembic.ini` and `pyproject.toml`
+in its folders, is unchanged too.
+
+Only `check` reads and writes these results; `--fix` and `--diff` always check afresh.
+A results file that cannot be read is ignored, and one that cannot be written is not
+an error.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import functools
+import hashlib
+import json
+import logging
+import os
+import sys
+import tempfile
+from typing import Any, Optional, Sequence
+
+from . import __version__
+from .findings import Finding
+from .project import discover
+from .project.cache import _TAG, CACHE_DIR, _write_once
+
+logger = logging.getLogger(__name__)
+
+FILE = "results.json"
+_FORMAT = 1
+_CONFIGS = ("alembic.ini", "pyproject.toml")
+_ROUTERS = ("/router.py", "router/__init__.py")
+
+
+@functools.lru_cache(maxsize=1)
+def code_digest() -> str:
+    """A digest of this installation's modules: results of another build never count."""
+    # The Python running matters too: what parses, and how, changes between versions.
+    digest = hashlib.sha256(f"{__version__} {sys.version}".encode())
+    top = os.path.dirname(os.path.abspath(__file__))
+    for folder, dirs, names in os.walk(top):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(("_", ".")))
+        for name in sorted(names):
+            if name.endswith(".py"):
+                try:
+                    with open(os.path.join(folder, name), "rb") as handle:
+                        digest.update(name.encode() + b"\0" + handle.read())
+                except OSError:
+                    digest.update(name.encode())
+    return digest.hexdigest()[:24]
+
+
+def _digest(path: str) -> Optional[str]:
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()[:32]
+    except OSError:
+        return None
+
+
+@dataclasses.dataclass
+class Project:
+    """One project root's fingerprints and its stored results."""
+
+    root: str
+    layout: str
+    content: str
+    digests: dict[str, Optional[str]]  # absolute path -> content digest
+    stored: dict[str, Any]
+
+    @classmethod
+    def read(cls, root: str, exclude: Sequence[str]) -> "Project":
+        files = discover.project_files(root, exclude)
+        layout = hashlib.sha256()
+        content = hashlib.sha256()
+        digests: dict[str, Optional[str]] = {}
+        folders = {""}
+        for relative in sorted(files):
+            path = os.path.join(root, *relative.split("/"))
+            digest = _digest(path)
+            digests[path] = digest
+            content.update(f"{relative}\0{digest}\n".encode("utf-8", "surrogateescape"))
+            layout.update(f"{relative}\n".encode("utf-8", "surrogateescape"))
+            if relative == "router.py" or relative.endswith(_ROUTERS):
+                layout.update(f"{digest}\n".encode())  # read by `domain_packages`
+            parts = relative.split("/")[:-1]
+            folders.update("/".join(parts[:i]) for i in range(1, len(parts) + 1))
+        for folder in sorted(folders):
+            path = os.path.join(root, *folder.split("/")) if folder else root
+            try:
+                with os.scandir(path) as listing:
+                    entries = sorted(
+                        (entry.name, entry.is_dir()) for entry in listing
+                        if entry.name != "__pycache__" and not entry.name.startswith(
+                            CACHE_DIR))
+            except OSError:
+                entries = []
+            layout.update(repr((folder, entries)).encode("utf-8", "surrogateescape"))
+            for name, is_dir in entries:
+                if name in _CONFIGS and not is_dir:
+                    config = _digest(os.path.join(path, name))
+                    content.update(f"{folder}/{name}\0{config}\n".encode(
+                        "utf-8", "surrogateescape"))
+        stored = _load(os.path.join(root, CACHE_DIR, FILE))
+        if (stored.get("format") != _FORMAT or stored.get("code") != code_digest()
+                or stored.get("layout") != layout.hexdigest()):
+            stored = {}
+        return cls(root, layout.hexdigest(), content.hexdigest(), digests, stored)
+
+    def digest(self, path: str) -> Optional[str]:
+        if path not in self.digests:
+            self.digests[path] = _digest(path)
+        return self.digests[path]
+
+    def reusable(self, path: str, key: str) -> Optional[dict[str, Any]]:
+        """The stored result of `path` when nothing it was drawn from has changed."""
+        entry = self.stored.get("files", {}).get(path)
+        if not isinstance(entry, dict) or entry.get("key") != key:
+            return None
+        digest = self.digest(path)
+        if digest is None or entry.get("digest") != digest:
+            return None
+        if entry.get("consulted", True) and self.stored.get("content") != self.content:
+            return None
+        return entry
+
+    def write(self, entries: dict[str, dict[str, Any]]) -> None:
+        folder = os.path.join(self.root, CACHE_DIR)
+        data = {"format": _FORMAT, "code": code_digest(), "layout": self.layout,
+                "content": self.content, "files": entries}
+        try:
+            os.makedirs(folder, exist_ok=True)
+            _write_once(os.path.join(folder, ".gitignore"),
+                        "# created by fastapi-lint\n*\n")
+            _write_once(os.path.join(folder, "CACHEDIR.TAG"), _TAG)
+            handle, temporary = tempfile.mkstemp(dir=folder, prefix=".results-")
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump(data, out, separators=(",", ":"))
+            os.replace(temporary, os.path.join(folder, FILE))
+        except OSError as error:
+            logger.debug("fastapi-lint: results not kept in %s: %s", folder, error)
+
+
+def _load(path: str) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as handle:
+            data = json.loads(handle.read())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def job_key(settings: Any, selected: frozenset, root: str) -> str:
+    """What else a file's results depend on: settings, codes selected, project root."""
+    text = repr((settings, sorted(selected), root))
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:24]
+
+
+# -- a file's result, to JSON and back ----------------------------------------------
+
+def dump_result(result: Any) -> dict[str, Any]:
+    """The parts of a `runner.FileResult` of a check that a report reads."""
+    error = result.error
+    return {
+        "findings": [[f.line, f.col, f.code, f.message, f.end_line, f.end_col,
+                      repr(dict(f.data))] for f in result.findings],
+        "columns": [list(c) for c in result.columns],
+        "error": None if error is None else [error.message, error.line, error.col],
+        "lines": result.lines,
+    }
+
+
+def load_result(entry: dict[str, Any], result: Any, problem: Any) -> bool:
+    """Fill `result` (a fresh `runner.FileResult`) from a stored entry; False if bad."""
+    try:
+        stored = entry["result"]
+        findings = []
+        for line, col, code, message, end_line, end_col, data in stored["findings"]:
+            findings.append(Finding(line, col, code, message, end_line, end_col,
+                                    ast.literal_eval(data)))
+        columns = [(col, end) for col, end in stored["columns"]]
+        error = stored["error"]
+        result.error = None if error is None else problem(*error)
+        result.findings, result.columns = findings, columns
+        result.lines = int(stored["lines"])
+    except (KeyError, TypeError, ValueError, SyntaxError, MemoryError,
+            RecursionError):
+        return False
+    return len(result.findings) == len(result.columns)
