@@ -90,9 +90,11 @@ CASES: dict[str, tuple[bytes, list[tuple[int, int, str]]]] = {
 
 
 def _nul_bytes_crash_flake8() -> bool:
-    """Before Python 3.11.4 (or so), parsing text with a NUL byte raises ValueError, not
-    SyntaxError, and flake8 fails on such a file before any plugin runs (flake8 issues
-    1682 and 1822); newer Pythons give it a SyntaxError, which flake8 reports as E999."""
+    """Whether this Python's parser raises ValueError on a NUL byte.
+
+    Older Pythons do (3.9 does, 3.11.7 does not), and flake8 then fails on the file
+    before any plugin runs (flake8 issues 1682 and 1822); newer ones raise SyntaxError,
+    which flake8 reports as E999."""
     try:
         ast.parse("x = 1\x00\n")
     except SyntaxError:
