@@ -21,6 +21,7 @@ FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 _BUILTINS = frozenset(dir(builtins))
 _MAX_DEPTH = 40
 _MAX_STEPS = 1000  # links followed in one expression (`a.b()[0] / c`)
+_MAX_ANNOTATION = 1000  # characters of a string annotation worth parsing
 _UNKNOWN = None
 
 # A binding: (line, what it holds). What it holds is a resolved path (str), an
@@ -486,11 +487,16 @@ class Names:
         for _ in range(10):
             if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
                 line = annotation.lineno
+                text = annotation.value.strip()
+                if len(text) > _MAX_ANNOTATION:
+                    # Python 3.9 and 3.10 crash (not raise) parsing deeply nested text,
+                    # and no real annotation is this long: treat it as unknown.
+                    return None
                 try:
                     with warnings.catch_warnings():
                         # Not the user's file: its warnings would name "<unknown>".
                         warnings.simplefilter("ignore")
-                        parsed = ast.parse(annotation.value.strip(), mode="eval")
+                        parsed = ast.parse(text, mode="eval")
                 except (SyntaxError, ValueError, MemoryError, RecursionError):
                     return None
                 annotation = parsed.body

@@ -6,6 +6,7 @@ file opened during a run and shows our code never opens the file being linted.
 
 from __future__ import annotations
 
+import ast
 import os
 import sys
 from pathlib import Path
@@ -88,10 +89,33 @@ CASES: dict[str, tuple[bytes, list[tuple[int, int, str]]]] = {
 }
 
 
+def _nul_bytes_crash_flake8() -> bool:
+    """Whether this Python's parser raises ValueError on a NUL byte.
+
+    Older Pythons do (3.9 does, 3.11.7 does not), and flake8 then fails on the file
+    before any plugin runs (flake8 issues 1682 and 1822); newer ones raise SyntaxError,
+    which flake8 reports as E999."""
+    try:
+        ast.parse("x = 1\x00\n")
+    except SyntaxError:
+        return False
+    except ValueError:
+        return True
+    return False
+
+
+NUL_CRASHES_FLAKE8 = _nul_bytes_crash_flake8()
+
+
+def flake8_can_read(name: str) -> bool:
+    return not (NUL_CRASHES_FLAKE8 and b"\x00" in CASES[name][0])
+
+
 def write_cases(folder: Path) -> list[str]:
-    for name, (data, _) in CASES.items():
-        (folder / name).write_bytes(data)
-    return sorted(CASES)
+    names = [name for name in sorted(CASES) if flake8_can_read(name)]
+    for name in names:
+        (folder / name).write_bytes(CASES[name][0])
+    return names
 
 
 def by_file(stdout: str) -> dict[str, list[tuple[int, int, str]]]:
@@ -184,6 +208,9 @@ def test_stdin_same_as_file(tmp_path, name):
     """`flake8 -` reads the bytes from standard input: the same report as the file."""
     import subprocess
 
+    if not flake8_can_read(name):
+        pytest.skip("this Python's parser raises ValueError on NUL bytes, and flake8 "
+                    "fails on it before any plugin runs")
     data, expected = CASES[name]
     command = [sys.executable, "-m", "flake8", "--select", "FBP,E9",
                "--stdin-display-name", name, "-"]
