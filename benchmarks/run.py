@@ -375,6 +375,7 @@ class Row:
     cwd: Path
     files: int
     before: Optional[Callable[[], None]] = None
+    runs: Optional[int] = None  # at most this many rounds (None: every round)
     samples: list[Sample] = dataclasses.field(default_factory=list)
     error: Optional[str] = None
 
@@ -432,7 +433,7 @@ def build_rows(args, scratch: Path, corpus_copy: Path, apps: list[str],
     if "flake8" not in args.skip:
         rows.append(Row("flake8", "flake8 `--select E,W,F -j1`",
                         [*flake8, "--", "--select", "E,W,F", *flake8_args],
-                        corpus_copy, files))
+                        corpus_copy, files, runs=args.flake8_runs))
         for column, distribution, prefix in PLUGINS:
             if SKIP_NAMES.get(column) in args.skip:
                 notes.append(f"{distribution} was left out (`--skip`)")
@@ -447,7 +448,7 @@ def build_rows(args, scratch: Path, corpus_copy: Path, apps: list[str],
                             [*flake8, distribution, "--", "--select", f"E,W,F,{prefix}",
                              *flake8_args], corpus_copy, files,
                             before=(lambda: remove_caches(corpus_copy)) if cold
-                            else None))
+                            else None, runs=args.flake8_runs))
     lint = [py, "-m", "fastapi_lint.cli", "check", "--exit-zero"]
 
     def cold() -> None:
@@ -479,7 +480,7 @@ def build_rows(args, scratch: Path, corpus_copy: Path, apps: list[str],
 def run_rounds(rows: list[Row], runs: int, scratch: Path) -> None:
     for round_number in range(1, runs + 1):
         for row in rows:
-            if row.error:
+            if row.error or (row.runs is not None and round_number > row.runs):
                 continue
             if row.before is not None:
                 row.before()
@@ -590,6 +591,9 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     parser.add_argument("--apps", default=None,
                         help="comma-separated app names (default: every app)")
     parser.add_argument("--runs", type=int, default=3, help="rounds (default: 3)")
+    parser.add_argument("--flake8-runs", type=int, default=None,
+                        help="rounds of the flake8 rows, the slowest by far "
+                             "(default: --runs)")
     parser.add_argument("--sizes", default=None,
                         help="generated project sizes in files "
                              "(default: 1000,10000,50000)")
@@ -619,8 +623,8 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
         args.sizes = args.sizes or ",".join(map(str, QUICK_SIZES))
     args.apps = [a.strip() for a in args.apps.split(",")] if args.apps else None
     args.sizes = [int(s) for s in (args.sizes or ",".join(map(str, SIZES))).split(",")]
-    if args.runs < 1:
-        parser.error("--runs must be 1 or more")
+    if args.runs < 1 or (args.flake8_runs is not None and args.flake8_runs < 1):
+        parser.error("--runs and --flake8-runs must be 1 or more")
     return args
 
 
@@ -673,7 +677,8 @@ def _run(args, apps: list[str], scratch: Path) -> int:
         editor.restore()
     header = (f"{len(apps)} app{'s' if len(apps) > 1 else ''}, {len(paths):,} files, "
               f"{lines:,} lines; median of {args.runs} "
-              f"run{'s' if args.runs > 1 else ''};"
+              f"run{'s' if args.runs > 1 else ''}"
+              + (f" ({args.flake8_runs} of flake8)" if args.flake8_runs else "") + ";"
               f" Python {sys.version.split()[0]}, {os.cpu_count()} cores")
     table = render(rows, notes, header, args.clock)
     sys.stdout.write(table)

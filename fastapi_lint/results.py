@@ -122,7 +122,7 @@ class Project:
             self.digests[path] = _digest(path)
         return self.digests[path]
 
-    def reusable(self, path: str, key: str) -> Optional[dict[str, Any]]:
+    def reusable(self, path: str, key: Any) -> Optional[dict[str, Any]]:
         """The stored result of `path` when nothing it was drawn from has changed."""
         entry = self.stored.get("files", {}).get(path)
         if not isinstance(entry, dict) or entry.get("key") != key:
@@ -134,7 +134,17 @@ class Project:
             return None
         return entry
 
+    def still_valid(self) -> dict[str, dict[str, Any]]:
+        """The stored entries that would be reused now, whatever their settings."""
+        kept = {}
+        for path, entry in self.stored.get("files", {}).items():
+            if isinstance(entry, dict) and self.reusable(path, entry.get("key")):
+                kept[path] = entry
+        return kept
+
     def write(self, entries: dict[str, dict[str, Any]]) -> None:
+        """Keep `entries`, with the stored ones of other files still valid."""
+        entries = {**self.still_valid(), **entries}
         folder = os.path.join(self.root, CACHE_DIR)
         data = {"format": _FORMAT, "code": code_digest(), "layout": self.layout,
                 "content": self.content, "files": entries}

@@ -111,3 +111,15 @@ def test_fixes_always_check_afresh(root):
     assert "FBP100" in program("check", ".", cwd=root).out
     diff = program("check", "--diff", ".", cwd=root)  # nothing changed since
     assert "+    await asyncio.sleep(1)" in diff.out
+
+
+def test_checking_one_file_keeps_the_other_files_results(root, monkeypatch):
+    index.clear()
+    everything = run("check", "-j1", ".", cwd=root)
+    run("check", "-j1", "shop/notify/service.py", cwd=root)
+    checked = []
+    real = runner.run_job
+    monkeypatch.setattr(runner, "run_job", lambda job: checked.append(job) or real(job))
+    again = run("check", "-j1", ".", cwd=root)
+    assert checked == [] and again.out == everything.out
+    index.clear()
