@@ -334,6 +334,8 @@ class Names:
         self.package = package
         self.top = Scope(self, None, None)
         self._scopes: dict[int, Scope] = {}
+        # String annotations parsed once per file: (text, line) -> expression or None.
+        self._parsed_annotations: dict[tuple[str, int], Optional[ast.expr]] = {}
         self._bodies: dict[int, list[ast.AST]] = {}
         self._parts: Optional[tuple[list, dict[int, list], list]] = None
         self._collect_module(tree.body)
@@ -492,16 +494,12 @@ class Names:
                     # Python 3.9 and 3.10 crash (not raise) parsing deeply nested text,
                     # and no real annotation is this long: treat it as unknown.
                     return None
-                try:
-                    with warnings.catch_warnings():
-                        # Not the user's file: its warnings would name "<unknown>".
-                        warnings.simplefilter("ignore")
-                        parsed = ast.parse(text, mode="eval")
-                except (SyntaxError, ValueError, MemoryError, RecursionError):
+                key = (text, line)
+                if key not in self._parsed_annotations:
+                    self._parsed_annotations[key] = _parse_annotation(text, line)
+                annotation = self._parsed_annotations[key]
+                if annotation is None:
                     return None
-                annotation = parsed.body
-                for node in ast.walk(annotation):
-                    node.lineno = line  # resolve the names where the string stands
                 continue
             if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
                 sides = [s for s in (annotation.left, annotation.right) if not _is_none(s)]
@@ -544,6 +542,20 @@ class Names:
     def call_path(self, call: ast.Call, scope: Optional[Scope] = None) -> Optional[str]:
         """The path of the callable a call invokes."""
         return self.resolve(call.func, scope)
+
+
+def _parse_annotation(text: str, line: int) -> Optional[ast.expr]:
+    """The expression of a string annotation, its names placed at `line`; else None."""
+    try:
+        with warnings.catch_warnings():
+            # Not the user's file: its warnings would name "<unknown>".
+            warnings.simplefilter("ignore")
+            parsed = ast.parse(text, mode="eval")
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    for node in ast.walk(parsed.body):
+        node.lineno = line  # resolve the names where the string stands
+    return parsed.body
 
 
 def _is_none(node: ast.expr) -> bool:
