@@ -52,7 +52,8 @@ def main(argv: list[str]) -> int:
         with open(os.path.join(folder, files[0]), "a", encoding="utf-8") as handle:
             handle.write("\n# touched\n")
         seconds, cpu, parsed, _ = build(folder)
-        print(f"one file touched: {seconds:.2f} s ({cpu:.2f} s CPU), {parsed} summarised")
+        print(f"one file touched: {seconds:.2f} s ({cpu:.2f} s CPU), "
+              f"{parsed} summarised")
     return 0
 
 

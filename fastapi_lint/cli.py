@@ -382,14 +382,22 @@ class _OneLine(logging.Formatter):
         return message
 
 
-def _configure_logging(verbose: bool, err: TextIO) -> logging.Handler:
+def _configure_logging(verbose: bool, err: TextIO):
+    """Send the package's log to `err`; returns a function that undoes it."""
     handler = logging.StreamHandler(err)
     handler.setFormatter(_OneLine(verbose))
     package = logging.getLogger("fastapi_lint")
+    saved = (package.level, package.propagate)
     package.addHandler(handler)
     package.setLevel(logging.DEBUG if verbose else logging.WARNING)
     package.propagate = False
-    return handler
+
+    def restore() -> None:
+        package.removeHandler(handler)
+        package.setLevel(saved[0])
+        package.propagate = saved[1]
+
+    return restore
 
 
 def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None,
@@ -406,7 +414,7 @@ def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None,
         parser.print_usage(err)
         err.write("fastapi-lint: say what to do: check, rules or explain\n")
         return EXIT_USAGE
-    handler = _configure_logging(getattr(args, "verbose", False), err)
+    restore_logging = _configure_logging(getattr(args, "verbose", False), err)
     try:
         if args.command == "rules":
             return run_rules(args, out)
@@ -431,7 +439,7 @@ def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None,
                   "(run with --verbose for details, and please report it)\n")
         return EXIT_USAGE
     finally:
-        logging.getLogger("fastapi_lint").removeHandler(handler)
+        restore_logging()
 
 
 def _silence_stdout() -> None:

@@ -29,7 +29,7 @@ def find_pyproject(directory: str) -> Optional[str]:
     current = Path(directory)
     for folder in (current, *current.parents):
         candidate = folder / "pyproject.toml"
-        if candidate.is_file():
+        if os.path.isfile(candidate):  # False, never an error, when it cannot be seen
             return str(candidate)
     return None
 
@@ -39,11 +39,20 @@ def read_table(pyproject: str) -> dict[str, Any]:
     try:
         with open(pyproject, "rb") as handle:
             document = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError([f"not valid TOML: {error}"], pyproject) from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError([f"cannot be read: {error}"], pyproject) from None
-    table = document.get("tool", {}).get(SECTION, {})
+    except ValueError as error:
+        # TOMLDecodeError, or an integer too long to convert, which tomllib lets through
+        raise ConfigError([f"not valid TOML: {str(error)[:300]}"], pyproject) from None
+    except RecursionError:
+        raise ConfigError(["not valid TOML: arrays or tables nested too deeply"],
+                          pyproject) from None
+    except MemoryError:
+        raise ConfigError(["too large to read"], pyproject) from None
+    tool = document.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(["`tool` must be a table"], pyproject)
+    table = tool.get(SECTION, {})
     if not isinstance(table, dict):
         raise ConfigError([f"`tool.{SECTION}` must be a table"], pyproject)
     return table

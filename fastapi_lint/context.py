@@ -53,7 +53,7 @@ class FileContext:
         self._project: Optional[tuple[ProjectIndex, str]] = None
 
     @functools.cached_property
-    def _index(self) -> dict[type, list[ast.AST]]:
+    def _nodes_by_type(self) -> dict[type, list[ast.AST]]:
         """Every node of the tree by its type, made when first asked (from the one
         pass `Names` makes over the tree)."""
         index: dict[type, list[ast.AST]] = {}
@@ -70,7 +70,7 @@ class FileContext:
         The first call walks the whole tree once; checks ask only when the file's
         imports show they have something to look for.
         """
-        return self._index.get(kind, [])  # type: ignore[return-value]
+        return self._nodes_by_type.get(kind, [])  # type: ignore[return-value]
 
     def imports_from(self, *modules: str) -> bool:
         """Whether the module imports one of `modules` (or from them), at any level."""
@@ -79,12 +79,28 @@ class FileContext:
             if node.level == 0 and any(name == m or name.startswith(m + ".")
                                        for m in modules):
                 return True
-        for name, bindings in self.names.top.bindings.items():
-            for _, value in bindings:
-                if isinstance(value, str) and any(
-                        value == m or value.startswith(m + ".") for m in modules):
+        for node in self._plain_imports:
+            for alias in node.names:
+                if any(alias.name == m or alias.name.startswith(m + ".")
+                       for m in modules):
                     return True
         return False
+
+    @functools.cached_property
+    def _plain_imports(self) -> list[ast.Import]:
+        """Every `import x` statement, in functions too (a walk over statements only)."""
+        found: list[ast.Import] = []
+        stack: list[ast.AST] = list(self.tree.body)
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.Import):
+                found.append(node)
+                continue
+            for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                block = getattr(node, field, None)
+                if isinstance(block, list):
+                    stack.extend(block)
+        return found
 
     @functools.cached_property
     def migration(self) -> Optional[migrations.MigrationFile]:
@@ -110,13 +126,22 @@ class FileContext:
 
     def scope(self, func: FunctionNode) -> Scope:
         """The scope of a function, its enclosing functions' scopes as parents."""
+        cached = self.names.cached_scope(func)
+        if cached is not None:
+            return cached
+        # Up to the nearest enclosing function whose scope is built, then down again:
+        # each scope is built once, so deep nesting costs linear time.
         chain = []
+        scope = self.names.scope(None)
         parent = self.surface.parents.get(id(func))
         while parent is not None:
             if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                built = self.names.cached_scope(parent)
+                if built is not None:
+                    scope = built
+                    break
                 chain.append(parent)
             parent = self.surface.parents.get(id(parent))
-        scope = self.names.scope(None)
         for outer in reversed(chain):
             scope = self.names.scope(outer, scope)
         return self.names.scope(func, scope)
@@ -137,7 +162,7 @@ class FileContext:
 
     @property
     def summary(self) -> ModuleSummary:
-        """This module's summary, as the project index keeps it, built from this tree."""
+        """This module's summary as the project index keeps it, made from this tree."""
         return self._summarised()[0]
 
     def qualname(self, func: ast.AST) -> Optional[str]:

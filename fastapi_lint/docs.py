@@ -21,7 +21,7 @@ def table() -> str:
     """The Markdown rule table, one row per code."""
     rows = ["| code | name | what it finds, and why | fix | on by default |",
             "|---|---|---|---|---|"]
-    for rule in RULES.values():
+    for _, rule in sorted(RULES.items()):
         link = f"[{rule.code}](fastapi_lint/docs/{rule.code}.md)"
         fix = rule.fix or "-"
         default = "yes" if rule.default else "no (opt in)"

@@ -36,16 +36,15 @@ def check_tree(tree: ast.Module, path: Optional[str], settings: Settings,
     """
     try:
         context = FileContext(tree, path, settings, project_root, index, source)
-    except Exception:  # noqa: BLE001 - never a traceback for the user
-        logger.exception("fastapi-lint: internal error reading %s", path)
+    except Exception as error:  # noqa: BLE001 - never a traceback for the user
+        _report_internal_error("reading the module", path, error)
         return []
     findings: list[Finding] = []
     for check in CHECKS if project_rules else FILE_CHECKS:
         try:
             findings.extend(check(context))
-        except Exception:  # noqa: BLE001 - one bad check must not stop the others
-            logger.exception("fastapi-lint: internal error in %s on %s",
-                             check.__module__, path)
+        except Exception as error:  # noqa: BLE001 - one bad check must not stop others
+            _report_internal_error(check.__module__, path, error)
     if observed is not None:
         observed["consulted"] = context.consulted
     if summarise and project_rules:
@@ -55,3 +54,10 @@ def check_tree(tree: ast.Module, path: Optional[str], settings: Settings,
             logger.debug("fastapi-lint: no summary of %s", path, exc_info=True)
     findings.sort(key=Finding.sort_key)
     return findings
+
+
+def _report_internal_error(where: str, path: Optional[str], error: Exception) -> None:
+    """One line for the user; the traceback only at debug level (`-v`)."""
+    logger.warning("fastapi-lint: internal error in %s on %s: %s: %s (please report it)",
+                   where, path, type(error).__name__, error)
+    logger.debug("traceback of the internal error", exc_info=True)

@@ -11,13 +11,17 @@ which no check treats as a finding.
 from __future__ import annotations
 
 import ast
+import bisect
 import builtins
+import warnings
 import weakref
 from typing import Iterator, Optional, Union
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 _BUILTINS = frozenset(dir(builtins))
 _MAX_DEPTH = 40
+_MAX_STEPS = 1000  # links followed in one expression (`a.b()[0] / c`)
+_MAX_ANNOTATION = 1000  # characters of a string annotation worth parsing
 _UNKNOWN = None
 
 # A binding: (line, what it holds). What it holds is a resolved path (str), an
@@ -191,6 +195,10 @@ class Scope:
         self._names = weakref.ref(names)
         self.parent = parent
         self.bindings: dict[str, list[Binding]] = {}
+        # Per name, the binding lines in order, built on first lookup (see `lookup`).
+        self._lines: dict[str, list[int]] = {}
+        # Per name, the nearest enclosing scope that binds it (see `enclosing`).
+        self._enclosing: dict[str, Optional[Scope]] = {}
         if func is None:
             return
         if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
@@ -205,6 +213,7 @@ class Scope:
 
     def _bind(self, name: str, line: int, value: Union[str, ast.expr, None]) -> None:
         self.bindings.setdefault(name, []).append((line, value))
+        self._lines.pop(name, None)
 
     def _bind_arguments(self, func) -> None:
         args = func.args
@@ -257,24 +266,58 @@ class Scope:
     def _bind_target(self, target: ast.AST, line: int, value) -> None:
         if isinstance(target, ast.Name):
             self._bind(target.id, line, value)
-        elif isinstance(target, (ast.Tuple, ast.List)):
-            for element in target.elts:
-                self._bind_target(element, line, None)
-        elif isinstance(target, ast.Starred):
-            self._bind_target(target.value, line, None)
+            return
+        stack = [target]  # unpacking: every name is bound to something unknown
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.Name):
+                self._bind(node.id, line, None)
+            elif isinstance(node, (ast.Tuple, ast.List)):
+                stack.extend(reversed(node.elts))
+            elif isinstance(node, ast.Starred):
+                stack.append(node.value)
+
+    def enclosing(self, name: str) -> Optional["Scope"]:
+        """The nearest enclosing scope that binds `name`, or None.
+
+        Remembered on every scope passed on the way up, so names used in deeply
+        nested functions are found in constant time on average. (An enclosing scope
+        is complete before any scope inside it is built, so this never goes stale.)
+        """
+        if name in self._enclosing:
+            return self._enclosing[name]
+        passed = [self]
+        current = self.parent
+        while current is not None and name not in current.bindings:
+            if name in current._enclosing:
+                passed.append(current)
+                current = current._enclosing[name]
+                break
+            passed.append(current)
+            current = current.parent
+        for scope in passed:
+            scope._enclosing[name] = current
+        return current
 
     def lookup(self, name: str, line: int, depth: int) -> tuple[bool, Optional[str]]:
         """(found, path) for `name` used at `line`; found is False when unbound here."""
         bindings = self.bindings.get(name)
         if bindings is None:
             return False, None
-        best = None
-        for bound_line, value in bindings:
-            if bound_line < line or (bound_line == 0 and line == 0):
-                if best is None or bound_line >= best[0]:
-                    best = (bound_line, value)
-        if best is None:
+        lines = self._lines.get(name)
+        if lines is None:
+            # Sorted by line once, stably: of several bindings on one line the last
+            # one written wins, and each lookup is a binary search, not a scan.
+            bindings.sort(key=lambda binding: binding[0])
+            lines = self._lines[name] = [bound_line for bound_line, _ in bindings]
+        # The latest binding above `line`; parameters (line 0) count from line 0 on.
+        if line == 0:
+            index = bisect.bisect_right(lines, 0)
+        else:
+            index = bisect.bisect_left(lines, line)
+        if index == 0:
             return True, None
+        best = bindings[index - 1]
         if best[1] == "<global>":
             return False, None
         return True, self.names.value_path(best[1], self.parent if best[0] == 0 else self,
@@ -291,6 +334,8 @@ class Names:
         self.package = package
         self.top = Scope(self, None, None)
         self._scopes: dict[int, Scope] = {}
+        # String annotations parsed once per file: (text, line) -> expression or None.
+        self._parsed_annotations: dict[tuple[str, int], Optional[ast.expr]] = {}
         self._bodies: dict[int, list[ast.AST]] = {}
         self._parts: Optional[tuple[list, dict[int, list], list]] = None
         self._collect_module(tree.body)
@@ -373,6 +418,10 @@ class Names:
             self._scopes[id(func)] = scope
         return scope
 
+    def cached_scope(self, func: ast.AST) -> Optional[Scope]:
+        """The scope of `func` if it was already built, else None."""
+        return self._scopes.get(id(func))
+
     # -- resolution -----------------------------------------------------------------
 
     def lookup(self, name: str, line: int, scope: Optional[Scope], depth: int = 0):
@@ -384,7 +433,7 @@ class Names:
             found, path = current.lookup(name, use_line, depth)
             if found:
                 return path
-            current = current.parent
+            current = current.enclosing(name)
         if name in _BUILTINS:
             return f"builtins.{name}"
         return None
@@ -394,6 +443,7 @@ class Names:
         if depth > _MAX_DEPTH:
             return None
         suffix: list[str] = []
+        steps = 0
         while True:
             if isinstance(node, ast.Attribute):
                 suffix.append("." + node.attr)
@@ -410,7 +460,8 @@ class Names:
                 node = node.left  # pathlib: `base / "name"` is a path like base
             else:
                 break
-            if len(suffix) > 200:
+            steps += 1
+            if len(suffix) > 200 or steps > _MAX_STEPS:
                 return None
         if not isinstance(node, ast.Name):
             return None
@@ -438,12 +489,17 @@ class Names:
         for _ in range(10):
             if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
                 line = annotation.lineno
-                try:
-                    annotation = ast.parse(annotation.value.strip(), mode="eval").body
-                except (SyntaxError, ValueError, MemoryError, RecursionError):
+                text = annotation.value.strip()
+                if len(text) > _MAX_ANNOTATION:
+                    # Python 3.9 and 3.10 crash (not raise) parsing deeply nested text,
+                    # and no real annotation is this long: treat it as unknown.
                     return None
-                for node in ast.walk(annotation):
-                    node.lineno = line  # resolve the names where the string stands
+                key = (text, line)
+                if key not in self._parsed_annotations:
+                    self._parsed_annotations[key] = _parse_annotation(text, line)
+                annotation = self._parsed_annotations[key]
+                if annotation is None:
+                    return None
                 continue
             if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
                 sides = [s for s in (annotation.left, annotation.right) if not _is_none(s)]
@@ -486,6 +542,20 @@ class Names:
     def call_path(self, call: ast.Call, scope: Optional[Scope] = None) -> Optional[str]:
         """The path of the callable a call invokes."""
         return self.resolve(call.func, scope)
+
+
+def _parse_annotation(text: str, line: int) -> Optional[ast.expr]:
+    """The expression of a string annotation, its names placed at `line`; else None."""
+    try:
+        with warnings.catch_warnings():
+            # Not the user's file: its warnings would name "<unknown>".
+            warnings.simplefilter("ignore")
+            parsed = ast.parse(text, mode="eval")
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    for node in ast.walk(parsed.body):
+        node.lineno = line  # resolve the names where the string stands
+    return parsed.body
 
 
 def _is_none(node: ast.expr) -> bool:

@@ -244,7 +244,7 @@ def parse_value(option: Option, value: Any) -> tuple[Any, Optional[str]]:
         return None, f"`{option.key}` must be a string"
     if option.choices and value not in option.choices:
         allowed = ", ".join(repr(c) for c in option.choices)
-        return None, f"`{option.key}` must be one of {allowed}, not {value!r}"
+        return None, f"`{option.key}` must be one of {allowed}, not {_shown(value)!r}"
     if len(value) > 4096:
         return None, f"`{option.key}` is longer than 4096 characters"
     error = _check_str(option, value)
@@ -266,15 +266,32 @@ def _check_str(option: Option, value: str) -> Optional[str]:
 def _check_items(option: Option, items: tuple[str, ...]) -> Optional[str]:
     if len(items) > 10_000:
         return f"`{option.key}` has more than 10000 entries"
+    long = [item for item in items if len(item) > 4096]
+    if long:
+        return (f"`{option.key}` has entries longer than 4096 characters: "
+                f"{_listed(long)}")
     if option.key == "status-code-methods":
         bad = [m for m in items if m.upper() not in _METHODS]
         if bad:
-            return f"`{option.key}` has unknown HTTP methods: {', '.join(bad)}"
+            return f"`{option.key}` has unknown HTTP methods: {_listed(bad)}"
     if option.key in ("extra-blocking-calls", "extra-safe-wrappers"):
         bad = [name for name in items if not _DOTTED.match(name)]
         if bad:
-            return f"`{option.key}` entries must be dotted names: {', '.join(bad)}"
+            return f"`{option.key}` entries must be dotted names: {_listed(bad)}"
     return None
+
+
+def _shown(text: str, limit: int = 60) -> str:
+    """`text` as a message quotes it: control characters escaped, cut when long."""
+    if not text.isprintable():
+        text = repr(text)[1:-1]
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _listed(items: list[str], most: int = 5) -> str:
+    """The first `most` items for a message, and how many more there are."""
+    shown = ", ".join(_shown(item) for item in items[:most])
+    return shown + (f" and {len(items) - most} more" if len(items) > most else "")
 
 
 def build(values: Mapping[str, Any], source: Optional[str] = None) -> Settings:
@@ -285,7 +302,7 @@ def build(values: Mapping[str, Any], source: Optional[str] = None) -> Settings:
         if option is None:
             close = [k for k in BY_KEY if k.replace("-", "") == key.replace("_", "")]
             hint = f" (did you mean `{close[0]}`?)" if close else ""
-            errors.append(f"unknown key `{key}`{hint}")
+            errors.append(f"unknown key `{_shown(key)}`{hint}")
             continue
         result, error = parse_value(option, value)
         if error:

@@ -63,14 +63,22 @@ class Plugin:
             value = getattr(parsed, option.flake8_dest, None) if option.flake8 else None
             if value is not None:
                 values[option.key] = value
+        # Every problem of both sources is listed before stopping: the flake8 options
+        # and a broken pyproject.toml of the current folder.
+        problems = []
         try:
-            cls._overrides = vars_of(options.build(values, source="flake8 options"),
-                                     values)
-            # Report a broken pyproject.toml once, up front, with every problem in it.
+            overrides = vars_of(options.build(values, source="flake8 options"), values)
+        except ConfigError as error:
+            problems.append(str(error))
+        try:
             config.load(config.find_pyproject(os.getcwd()))
         except ConfigError as error:
-            sys.stderr.write(f"fastapi-lint: configuration error\n{error}\n")
-            raise SystemExit(2) from None
+            problems.append(str(error))
+        if problems:
+            sys.stderr.write("fastapi-lint: configuration error\n"
+                             + "\n".join(problems) + "\n")
+            raise SystemExit(2)
+        cls._overrides = overrides
         cls._opted_in = opted_in(parsed)
         _settings_for.cache_clear()
         cls._project_rules = _any_selected(parsed, PROJECT_CODES)
@@ -122,6 +130,10 @@ def vars_of(settings: Settings, values: dict[str, Any]) -> dict[str, Any]:
             for key in values}
 
 
+# The broken pyproject.toml files already reported by this process.
+_REPORTED: set[Optional[str]] = set()
+
+
 @functools.lru_cache(maxsize=256)
 def _settings_for(directory: str) -> tuple[Optional[Settings], Optional[str]]:
     """Settings for files in `directory`: its pyproject.toml, then flake8's options."""
@@ -129,8 +141,11 @@ def _settings_for(directory: str) -> tuple[Optional[Settings], Optional[str]]:
     try:
         base = config.load(pyproject)
     except ConfigError as error:
-        sys.stderr.write(f"fastapi-lint: configuration error, files under "
-                         f"{os.path.dirname(error.source or '')} not checked\n{error}\n")
+        if error.source not in _REPORTED:  # once per file, not once per folder
+            _REPORTED.add(error.source)
+            sys.stderr.write(f"fastapi-lint: configuration error, files under "
+                             f"{os.path.dirname(error.source or '')} not checked\n"
+                             f"{error}\n")
         return None, None
     root = os.path.dirname(pyproject) if pyproject else None
     return options.merge(base, Plugin._overrides), root

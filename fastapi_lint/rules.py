@@ -24,14 +24,27 @@ class Rule:
     fix: Optional[str] = None  # None, "safe" or "unsafe"
 
     def format(self, **fields: object) -> str:
-        """Return the message with its named fields filled in (without the code)."""
-        return self.message.format(**fields)
+        """Return the message with its named fields filled in (without the code).
+
+        Text taken from the linted file (a route's path, say) is shown with control
+        characters escaped and cut when long, so a finding is always one line.
+        """
+        return self.message.format(**{name: _shown(value)
+                                      for name, value in fields.items()})
 
     @property
     def doc(self) -> str:
         """The rule's documentation page (Markdown) shipped with the package."""
         path = resources.files("fastapi_lint") / "docs" / f"{self.code}.md"
         return path.read_text(encoding="utf-8")
+
+
+def _shown(value: object, limit: int = 200) -> object:
+    if not isinstance(value, str):
+        return value
+    if not value.isprintable():
+        value = "".join(c if c.isprintable() else repr(c)[1:-1] for c in value)
+    return value if len(value) <= limit else value[: limit - 3] + "..."
 
 
 def _rules(*rules: Rule) -> dict[str, Rule]:
@@ -166,8 +179,8 @@ RULES: dict[str, Rule] = _rules(
         "`{call}` in `async def {function}` blocks the event loop through "
         "`{chain}`: {remedy}",
         "blocking",
-        "A sync helper that blocks, called from an `async def`, stalls the loop as much "
-        "as the blocking call itself.",
+        "A sync helper that blocks, called from an `async def`, stalls the loop as "
+        "much as the blocking call itself.",
     ),
     Rule(
         "FBP202",
@@ -181,8 +194,8 @@ RULES: dict[str, Rule] = _rules(
     Rule(
         "FBP302",
         "path-parameter-not-declared",
-        "path parameter `{name}` of `{path}` is declared neither by `{endpoint}` nor by "
-        "its dependencies, and {query} comes from the query string: {fix}",
+        "path parameter `{name}` of `{path}` is declared neither by `{endpoint}` nor "
+        "by its dependencies, and {query} comes from the query string: {fix}",
         "routes",
         "A path parameter the endpoint does not declare is never read, and the "
         "parameter meant for it silently becomes a query parameter.",

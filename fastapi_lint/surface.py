@@ -136,17 +136,22 @@ class Surface:
 
     def _local_subclasses(self, bases: frozenset) -> frozenset:
         """Paths of `bases` plus classes of this module that extend them, transitively."""
+        # Each base is resolved once; then known paths spread to the classes extending
+        # them, so a long chain of classes costs time in proportion to its length.
+        extended_by: dict[str, list[str]] = {}
+        for name, cls in self.classes.items():
+            path = f"{self.names.module}.{name}"
+            for base in cls.bases:
+                base_path = self.names.resolve(base)
+                if base_path is not None:
+                    extended_by.setdefault(base_path, []).append(path)
         known = set(bases)
-        changed = True
-        while changed:
-            changed = False
-            for name, cls in self.classes.items():
-                path = f"{self.names.module}.{name}"
-                if path in known:
-                    continue
-                if any(self.names.resolve(base) in known for base in cls.bases):
+        queue = list(known)
+        while queue:
+            for path in extended_by.get(queue.pop(), ()):
+                if path not in known:
                     known.add(path)
-                    changed = True
+                    queue.append(path)
         return frozenset(known)
 
     def _known_routers(self) -> dict[str, bool]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import builtins
 import codecs
 import dataclasses
@@ -619,3 +620,10 @@ def test_websocket_routes_are_not_told_to_use_def(tmp_path):
     '''))
     [item] = json.loads(run("check", "--format", "json", cwd=tmp_path).out)
     assert item["message"].endswith("use `await asyncio.sleep(...)`")
+
+
+def test_main_leaves_logging_as_it_found_it(project):
+    package = logging.getLogger("fastapi_lint")
+    before = (package.level, package.propagate, list(package.handlers))
+    run("check", cwd=project)
+    assert (package.level, package.propagate, list(package.handlers)) == before

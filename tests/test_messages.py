@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fastapi_lint import rules
 from harness import FIXTURES, run_flake8
 
 DEMO = FIXTURES / "demo"
@@ -28,6 +29,14 @@ def test_demo_messages():
         "`await asyncio.sleep(...)`",
         "FBP100 blocking call `requests.get()` in `async def preview`: use "
         "`httpx.AsyncClient` and await it",
+        "FBP203 `service.find(post_id)` and its 404 check are repeated in 2 routes of "
+        "this module (`get_post`, `delete_post`): move them into a dependency such as "
+        "`valid_post_id`",
+        "FBP204 `Depends(RoleChecker('editor'))` builds the dependency inline: assign "
+        "`RoleChecker('editor')` to a module-level name and depend on that name",
+        "FBP203 `service.find(post_id)` and its 404 check are repeated in 2 routes of "
+        "this module (`get_post`, `delete_post`): move them into a dependency such as "
+        "`valid_post_id`",
     ]
     assert run.messages(PAYMENTS) == [
         "FBP201 domain package `payments` has no `schemas`, `service`: add `schemas.py`, "
@@ -45,3 +54,30 @@ def test_kept_task_message_has_no_garbage_collection_warning():
     ]
     assert "FBP400 `asyncio.get_event_loop().create_task()` in `create_user` starts" in (
         messages[-1])
+
+
+def test_demo_shows_every_rule():
+    run = run_flake8([DEMO], DEMO, "--extend-select", "FBP304")
+    codes = {code for found in run.findings.values() for _, _, code, _ in found}
+    assert codes == set(rules.RULES)
+
+
+def test_an_internal_error_is_one_line_without_traceback(monkeypatch, caplog):
+    import ast
+    import logging
+
+    from fastapi_lint import engine
+    from fastapi_lint.options import Settings
+
+    def broken(ctx):
+        raise ValueError("boom")
+        yield
+
+    monkeypatch.setattr(engine, "FILE_CHECKS", (broken,))
+    monkeypatch.setattr(engine, "CHECKS", (broken,))
+    with caplog.at_level(logging.WARNING, logger="fastapi_lint"):
+        assert engine.check_tree(ast.parse("x = 1\n"), None, Settings()) == []
+    assert [r.getMessage() for r in caplog.records] == [
+        "fastapi-lint: internal error in test_messages on None: ValueError: boom "
+        "(please report it)"]
+    assert all(r.exc_info is None for r in caplog.records)

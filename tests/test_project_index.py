@@ -1,4 +1,4 @@
-"""The project index: discovery, the on-disk cache, the call graph and both front ends."""
+"""The project index: discovery, the cache on disk, the call graph, both front ends."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ from fastapi_lint.project.summary import ModuleSummary
 from harness import FIXTURES, run_flake8
 
 CHAINS = FIXTURES / "projects" / "chains"
-PROJECTS = [FIXTURES / "projects" / name for name in ("chains", "placement", "resources")]
+PROJECTS = [FIXTURES / "projects" / name
+            for name in ("chains", "placement", "resources")]
 
 
 @pytest.fixture(autouse=True)
@@ -34,7 +35,8 @@ def fresh_indexes():
 
 def copy_project(source: Path, tmp_path: Path) -> Path:
     target = tmp_path / source.name
-    shutil.copytree(source, target, ignore=shutil.ignore_patterns(CACHE_DIR, "__pycache__"))
+    shutil.copytree(source, target,
+                    ignore=shutil.ignore_patterns(CACHE_DIR, "__pycache__"))
     return target
 
 
@@ -42,10 +44,10 @@ def summarise_all(project: index.ProjectIndex) -> dict[str, dict]:
     return {f: project.summary(f).to_json() for f in project.files}
 
 
-# -- discovery --------------------------------------------------------------------------
+# -- discovery -------------------------------------------------------------------------
 
 
-def test_discovery_skips_tool_folders_virtualenvs_nested_projects_and_excludes(tmp_path):
+def test_discovery_skips_tool_folders_virtualenvs_other_projects_excludes(tmp_path):
     files = ["app/main.py", "app/sub/mod.py", ".git/hooks/x.py", "build/lib/x.py",
              "dist/x.py", "node_modules/pkg/x.py", "app/__pycache__/x.py",
              "env/lib/site.py", "other/pyproject.toml", "other/mod.py",
@@ -61,8 +63,8 @@ def test_discovery_skips_tool_folders_virtualenvs_nested_projects_and_excludes(t
 
 
 def test_module_names_include_the_names_imports_use_in_a_src_layout():
-    names = index.module_map(["src/shop/__init__.py", "src/shop/orders.py", "tools/run.py",
-                              "setup.py"])
+    names = index.module_map(["src/shop/__init__.py", "src/shop/orders.py",
+                              "tools/run.py", "setup.py"])
     assert names["src.shop.orders"] == "src/shop/orders.py"
     assert names["shop.orders"] == "src/shop/orders.py"  # `src/` is not a package
     assert names["shop"] == "src/shop/__init__.py"
@@ -70,7 +72,7 @@ def test_module_names_include_the_names_imports_use_in_a_src_layout():
     assert "orders" not in names  # `shop/` is a package: its modules keep its name
 
 
-# -- the summary and the call graph -----------------------------------------------------
+# -- the summary and the call graph ----------------------------------------------------
 
 
 def test_summary_survives_json_unchanged():
@@ -112,7 +114,8 @@ def test_every_process_finds_the_same_chain_whatever_it_asked_first():
     first.blocking_chain(("shop/notify/service.py", "ping_then_block"))
     answer = first.blocking_chain(("shop/notify/service.py", "pong_then_block"))
     second = index.build(str(CHAINS), Settings(cache=False))
-    assert second.blocking_chain(("shop/notify/service.py", "pong_then_block")) == answer
+    key = ("shop/notify/service.py", "pong_then_block")
+    assert second.blocking_chain(key) == answer
 
 
 def test_lazy_initialisation_and_memoised_helpers_do_not_block(tmp_path):
@@ -176,7 +179,7 @@ def test_functions_defined_twice_keep_apart(tmp_path):
     assert summary.functions["make.<locals>._"].params == ("name",)
 
 
-# -- the cache --------------------------------------------------------------------------
+# -- the cache -------------------------------------------------------------------------
 
 
 def test_a_warm_run_reparses_only_the_changed_file(tmp_path):
@@ -252,7 +255,8 @@ def test_two_processes_writing_the_cache_at_once_leave_valid_entries(tmp_path):
               "p = index.build(sys.argv[1], Settings()); "
               "print(sum(p.summary(f) is not None for f in p.files))")
     writers = [subprocess.Popen([sys.executable, "-c", script, str(root)],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
                for _ in range(3)]
     outputs = [writer.communicate(timeout=300) for writer in writers]
     files = len(discover.project_files(str(root)))
@@ -266,7 +270,7 @@ def test_two_processes_writing_the_cache_at_once_leave_valid_entries(tmp_path):
         ModuleSummary.from_json(json.loads(entry.read_bytes()))
 
 
-# -- modules the index cannot read ------------------------------------------------------
+# -- modules the index cannot read -----------------------------------------------------
 
 
 def test_a_module_that_does_not_parse_is_skipped_with_a_note(tmp_path, caplog):
@@ -285,7 +289,7 @@ def test_a_module_that_does_not_parse_is_skipped_with_a_note(tmp_path, caplog):
     assert "Traceback" not in run.stderr and run.returncode == 1, run.stderr
 
 
-# -- both front ends --------------------------------------------------------------------
+# -- both front ends -------------------------------------------------------------------
 
 
 def findings_of(run) -> set:
@@ -321,8 +325,9 @@ def test_flake8_warm_run_after_touching_one_file_rereads_that_file(tmp_path):
 
     def parsed() -> list:
         (tmp_path / "out.txt").unlink(missing_ok=True)  # flake8 appends to it
-        result = subprocess.run([sys.executable, "-c", PARSES, str(tmp_path / "out.txt")],
-                                cwd=root, capture_output=True, text=True, timeout=300)
+        result = subprocess.run(
+            [sys.executable, "-c", PARSES, str(tmp_path / "out.txt")],
+            cwd=root, capture_output=True, text=True, timeout=300)
         assert "Traceback" not in result.stderr, result.stderr
         return ast.literal_eval(result.stdout.strip().splitlines()[-1])
 

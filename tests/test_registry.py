@@ -54,3 +54,12 @@ def test_every_option_is_documented_in_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for option in options.OPTIONS:
         assert f"`{option.key}`" in readme, f"README does not describe `{option.key}`"
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = re.findall(r"```sh\n(python -m pip install [^\n]+)\n```", readme)
+    assert len(commands) == 2, "the README has exactly two set-up commands"
+    assert "pytest" in commands[1]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert commands[1] in ci.splitlines()

@@ -97,6 +97,23 @@ def _sync_calls(ctx: FileContext, func: FunctionNode, wrappers: frozenset):
     return found
 
 
+_WAITS = frozenset(("os.waitpid", "os.wait3", "os.wait4", "os.waitid"))
+
+
+def call_remedy(ctx: FileContext, call: ast.Call, path: str,
+                extra: frozenset) -> Optional[str]:
+    """The remedy when this call blocks: the catalog's verdict for its path, less the
+    calls whose arguments make them return at once (`os.waitpid(pid, os.WNOHANG)`)."""
+    remedy = catalog.blocking_remedy(path, extra)
+    if remedy is not None and path in _WAITS and any(
+            ctx.names.resolve(node) == "os.WNOHANG"
+            for argument in (*call.args, *(k.value for k in call.keywords))
+            for node in ast.walk(argument)
+            if isinstance(node, (ast.Name, ast.Attribute))):
+        return None
+    return remedy
+
+
 def may_become_def(ctx: FileContext, func: FunctionNode) -> bool:
     """Whether FastAPI would run `func` in its threadpool were it a `def`: a route or
     dependency (a websocket endpoint must stay `async def`)."""
@@ -112,7 +129,7 @@ def _check_function(ctx: FileContext, func: ast.AsyncFunctionDef, extra, wrapper
     for node, path in sync_calls(ctx, func, wrappers, walked):
         if path is None:
             continue
-        remedy = catalog.blocking_remedy(path, extra)
+        remedy = call_remedy(ctx, node, path, extra)
         if remedy is None:
             continue
         if endpoint_like:
@@ -123,8 +140,9 @@ def _check_function(ctx: FileContext, func: ast.AsyncFunctionDef, extra, wrapper
                           "threadpool")
         if endpoint_like and to_def:
             fix = "def"
-        elif path == "time.sleep" and any(isinstance(parent, ast.Expr)
-                                          and parent.value is node for parent in walked):
+        elif path == "time.sleep" and any(
+                isinstance(parent, ast.Expr) and parent.value is node
+                for parent in walked):
             fix = "sleep"  # as a statement, `await` can take its place as it is
         else:
             fix = None
@@ -135,7 +153,8 @@ def _check_function(ctx: FileContext, func: ast.AsyncFunctionDef, extra, wrapper
 
 def check_helpers(ctx: FileContext) -> Iterator[Finding]:
     """FBP101: calls from an `async def` to sync project functions that block."""
-    functions = [f for f in ctx.surface.functions if isinstance(f, ast.AsyncFunctionDef)]
+    functions = [func for func in ctx.surface.functions
+                 if isinstance(func, ast.AsyncFunctionDef)]
     if not functions:
         return
     summary = ctx.summary

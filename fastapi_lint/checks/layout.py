@@ -30,7 +30,8 @@ def check(ctx: FileContext) -> Iterator[Finding]:
 
 PYDANTIC_MODELS = frozenset(
     ("pydantic.BaseModel", "pydantic.main.BaseModel", "pydantic.RootModel",
-     "pydantic.root_model.RootModel", "pydantic.v1.BaseModel", "pydantic.v1.main.BaseModel",
+     "pydantic.root_model.RootModel", "pydantic.v1.BaseModel",
+     "pydantic.v1.main.BaseModel",
      "pydantic.generics.GenericModel")
 )
 SETTINGS_CLASSES = frozenset(
@@ -81,8 +82,9 @@ def check_placement(ctx: FileContext) -> Iterator[Finding]:
 
 def _misplaced(line: int, col: int, name: str, what: str, module: str, package: str,
                target: str) -> Finding:
-    message = rules.get("FBP202").format(name=name, what=what, module=module,
-                                         package=package, target=f"{package}/{target}.py")
+    message = rules.get("FBP202").format(
+        name=name, what=what, module=module, package=package,
+        target=f"{package}/{target}.py")
     return Finding(line, col, "FBP202", message, data={"target": target})
 
 

@@ -103,9 +103,9 @@ def _declares_response(route) -> bool:
     return route.endpoint.returns is not None
 
 
-# -- FBP302: path parameters the endpoint never declares --------------------------------
+# -- FBP302: path parameters the endpoint never declares ----------------------------
 
-# Starlette's own pattern: `{name}` or `{name:convertor}`; anything else is literal text.
+# Starlette's own pattern, `{name}` or `{name:convertor}`; anything else is literal.
 PATH_PARAMETER = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(:[a-zA-Z_][a-zA-Z0-9_]*)?}")
 _FRAMEWORKS = ("fastapi", "starlette")
 
@@ -126,7 +126,8 @@ def check_path_parameters(ctx: FileContext) -> Iterator[Finding]:
     for route in routes:
         wanted = path_parameters(route.path)
         endpoint = route.endpoint
-        if not wanted or isinstance(ctx.surface.parents.get(id(endpoint)), ast.ClassDef):
+        owner = ctx.surface.parents.get(id(endpoint))
+        if not wanted or isinstance(owner, ast.ClassDef):
             continue  # a method: class-based views add parameters of their own
         info = summary.functions.get(ctx.qualname(endpoint) or "")
         if info is None or route.star_kwargs:
@@ -150,7 +151,8 @@ def check_path_parameters(ctx: FileContext) -> Iterator[Finding]:
 
 
 SCALARS = frozenset(
-    ("builtins.int", "builtins.str", "builtins.float", "builtins.bool", "builtins.bytes",
+    ("builtins.int", "builtins.str", "builtins.float", "builtins.bool",
+     "builtins.bytes",
      "uuid.UUID", "datetime.date", "datetime.datetime", "datetime.time",
      "decimal.Decimal", "pydantic.UUID1", "pydantic.UUID4", "pydantic.types.UUID4")
 )
@@ -176,7 +178,8 @@ def _query_parameters(ctx: FileContext, endpoint, wanted: list[str]) -> list[str
                 if isinstance(bindings[-1][1], ast.Subscript):
                     annotation = bindings[-1][1]
             if isinstance(annotation, ast.Subscript) and (
-                    names.resolve(annotation.value, scope) or "").endswith(".Annotated"):
+                    names.resolve(annotation.value, scope) or ""
+            ).endswith(".Annotated"):
                 continue
             bare = names.unwrap_annotation(annotation, scope)
             if bare is None or names.resolve(bare, scope) not in SCALARS:
@@ -275,7 +278,7 @@ def _fields(index: ProjectIndex, key) -> tuple[str, ...]:
     return tuple(fields)
 
 
-# -- FBP303: one resource, several parameter names --------------------------------------
+# -- FBP303: one resource, several parameter names ----------------------------------
 
 
 def check_path_names(ctx: FileContext) -> Iterator[Finding]:
@@ -283,18 +286,21 @@ def check_path_names(ctx: FileContext) -> Iterator[Finding]:
     if not any(r.path is not None and "{" in r.path for r in ctx.surface.routes):
         return
     summary = ctx.summary
-    index, file = ctx.project
+    index, _ = ctx.project
     names = _parameter_names(index)
     for route in summary.routes:
-        for resource, kind, name in resource_parameters(route.path):
+        seen = set()
+        for resource, kind, name in route_parameters(index, route):
             spellings = names.get((resource, kind))
-            if not spellings or len(spellings) < 2:
+            if not spellings or len(spellings) < 2 or (resource, name) in seen:
                 continue
+            seen.add((resource, name))
             preferred = _preferred(resource, spellings)
-            if name == preferred:
-                continue
             count, where = spellings[preferred]
-            others = "another route calls" if count == 1 else f"{count} other routes call"
+            if spellings[name][0] >= count:
+                continue  # not a minority: a tie names no winner
+            others = ("another route calls" if count == 1
+                      else f"{count} other routes call")
             message = rules.get("FBP303").format(
                 name=name, path=route.path, resource=resource, others=others,
                 preferred=preferred, where=f"`{where}`")
@@ -302,16 +308,33 @@ def check_path_names(ctx: FileContext) -> Iterator[Finding]:
                           data={"name": name, "preferred": preferred})
 
 
+def route_parameters(index: ProjectIndex, route) -> set[tuple[str, str, str]]:
+    """(resource, kind, name) of a route's parameters, under every prefix its router
+    is included with."""
+    found = set()
+    for prefix in index.prefixes(route.router):
+        found.update(resource_parameters(prefix + route.path))
+    return found
+
+
 def resource_parameters(path: str) -> Iterator[tuple[str, str, str]]:
-    """(resource, kind, name) for each parameter that fills a whole segment right after
-    a literal one: `/posts/{post_id}` -> ("posts", "id", "post_id")."""
+    """(resource, kind, name) for the first parameter of a path when it fills a whole
+    segment right after a literal one: `/posts/{post_id}` -> ("posts", "id",
+    "post_id"). Later parameters are scoped by the first (`/servers/{id}/chats/{chat}`
+    names a server's chats) and are not compared."""
     segments = path.split("/")
     for before, segment in zip(segments, segments[1:]):
+        if "{" in before:
+            return
         match = PATH_PARAMETER.fullmatch(segment)
-        if match is None or not before or "{" in before or not _word(before):
+        if match is None:
+            if "{" in segment:
+                return
             continue
-        resource = before.lower()
-        yield resource, _kind(resource, match.group(1)), match.group(1)
+        if before and _word(before):
+            resource = before.lower()
+            yield resource, _kind(resource, match.group(1)), match.group(1)
+        return
 
 
 def _word(segment: str) -> bool:
@@ -347,7 +370,7 @@ def _parameter_names(index: ProjectIndex) -> dict:
         return cached
     names: dict[tuple[str, str], dict[str, tuple[int, str]]] = {}
     for file, route in index.routes():
-        for resource, kind, name in resource_parameters(route.path):
+        for resource, kind, name in route_parameters(index, route):
             spellings = names.setdefault((resource, kind), {})
             count, where = spellings.get(name, (0, f"{file}:{route.line}"))
             spellings[name] = (count + 1, where)
@@ -356,7 +379,8 @@ def _parameter_names(index: ProjectIndex) -> dict:
 
 
 def _preferred(resource: str, spellings: dict[str, tuple[int, str]]) -> str:
-    """The majority spelling; on a tie, the one naming its resource, then the first."""
+    """The majority spelling; among equals, the one naming its resource, then the
+    first in order."""
     stems = _stems(resource)
 
     def rank(name: str):

@@ -1,4 +1,4 @@
-"""FBP400 and FBP401: fire-and-forget tasks, and background tasks that block the loop."""
+"""FBP400 and FBP401: fire-and-forget tasks; background tasks that block the loop."""
 
 from __future__ import annotations
 
@@ -43,18 +43,19 @@ def _check_function(ctx: FileContext, func) -> Iterator[Finding]:
     scope = ctx.scope(func)
     awaited_calls: set[int] = set()
     awaited_names: set[str] = set()
+    marked: set[int] = set()
     nodes = ctx.names.body_nodes(func)
     for node in nodes:
         kind = type(node)
         if kind is ast.Await:
-            _mark(node.value, awaited_calls, awaited_names)
+            _mark(node.value, marked, awaited_calls, awaited_names)
         elif kind is ast.Call:
             path = ctx.names.call_path(node, scope)
             if path in TASK_STARTERS:
                 starts.append(node)
             elif path in AWAITERS:
                 for arg in (*node.args, *(k.value for k in node.keywords)):
-                    _mark(arg, awaited_calls, awaited_names)
+                    _mark(arg, marked, awaited_calls, awaited_names)
     parents: dict[int, ast.AST] = {}
     if starts:  # only a started task needs to know what holds it
         for node in nodes:
@@ -88,12 +89,23 @@ def _tasks_parameter(ctx: FileContext, func, scope) -> Optional[str]:
     return None
 
 
-def _mark(node: ast.AST, calls: set[int], names: set[str]) -> None:
-    for inner in ast.walk(node):
+def _mark(node: ast.AST, marked: set[int], calls: set[int], names: set[str]) -> None:
+    """Record the calls and names under an awaited expression.
+
+    A node already marked was reached from an outer awaited expression with all it
+    holds, so its subtree is not walked again: nested awaits cost linear time.
+    """
+    stack = [node]
+    while stack:
+        inner = stack.pop()
+        if id(inner) in marked:
+            continue
+        marked.add(id(inner))
         if isinstance(inner, ast.Call):
             calls.add(id(inner))
         elif isinstance(inner, ast.Name):
             names.add(inner.id)
+        stack.extend(ast.iter_child_nodes(inner))
 
 
 def _holder(call: ast.Call, parents: dict[int, ast.AST]) -> Optional[str]:
@@ -137,8 +149,8 @@ def check_background(ctx: FileContext) -> Iterator[Finding]:
             if not chain:
                 continue
             if task.awaits:
-                remedy = ("await async counterparts of the blocking calls, or move them "
-                          "into a `def` task")
+                remedy = ("await async counterparts of the blocking calls, or move "
+                          "them into a `def` task")
             else:
                 remedy = (f"declare `{task.name}` with `def` so it runs in the "
                           "threadpool")

@@ -8,6 +8,7 @@ from typing import Iterable, Iterator, Optional, Union
 
 import libcst as cst
 from libcst.codemod import CodemodContext
+from libcst.helpers import get_full_name_for_node
 from libcst.codemod.visitors import AddImportsVisitor
 
 from ..findings import Finding
@@ -179,7 +180,27 @@ def module_level_imports(
 
 def add_import(module: cst.Module, package: str,
                obj: Optional[str] = None) -> cst.Module:
-    """`module` with `import package` or `from package import obj` added if missing."""
+    """`module` with `import package` or `from package import obj` added if missing.
+
+    A name joins the module's first top-level `from package import ...`, at its end and
+    in its layout (one per line stays one per line); otherwise a new import goes after
+    the module's imports.
+    """
+    if obj is not None:
+        for index, line in enumerate(module.body):
+            statement = line.body[0] if isinstance(line, cst.SimpleStatementLine) \
+                and len(line.body) == 1 else None
+            if (isinstance(statement, cst.ImportFrom) and not statement.relative
+                    and statement.module is not None
+                    and get_full_name_for_node(statement.module) == package
+                    and not isinstance(statement.names, cst.ImportStar)):
+                names = append_element(list(statement.names),
+                                       cst.ImportAlias(name=cst.Name(obj)))
+                if statement.lpar is None:
+                    names[-1] = names[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+                new_line = line.with_changes(body=[statement.with_changes(names=names)])
+                return module.with_changes(
+                    body=[*module.body[:index], new_line, *module.body[index + 1:]])
     context = CodemodContext()
     AddImportsVisitor.add_needed_import(context, package, obj)
     return AddImportsVisitor(context).transform_module(module)
@@ -213,3 +234,22 @@ def binders_by_name(tree: ast.AST) -> dict[str, list[ast.AST]]:
         for name, binder in binding_names(node):
             found.setdefault(name, []).append(binder)
     return found
+
+
+def append_element(sequence: list, new):
+    """`sequence` (params or import names) with `new` at its end, commas in its style.
+
+    After a trailing comma (one element per line), the new element takes the last one's
+    comma and the last one takes the separator used between the others.
+    """
+    if not sequence:
+        return [new]
+    last = sequence[-1]
+    if not isinstance(last.comma, cst.Comma):
+        return [*sequence, new]
+    if len(sequence) > 1 and isinstance(sequence[-2].comma, cst.Comma):
+        separator = sequence[-2].comma
+    else:
+        separator = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    return [*sequence[:-1], last.with_changes(comma=separator),
+            new.with_changes(comma=last.comma)]

@@ -1,4 +1,4 @@
-"""The on-disk cache of module summaries, in `.fastapi_lint_cache/` under the project root.
+"""The on-disk cache of module summaries: `.fastapi_lint_cache/` under the project root.
 
 One JSON file per summary, named by a hash of the module's path and content, in a
 folder named for the package version, the summary schema and the settings that shape a
@@ -83,7 +83,8 @@ class SummaryCache:
         if self._prepared:
             return
         os.makedirs(self.folder, exist_ok=True)
-        _write_once(os.path.join(self.base, ".gitignore"), "# created by fastapi-lint\n*\n")
+        _write_once(os.path.join(self.base, ".gitignore"),
+                    "# created by fastapi-lint\n*\n")
         _write_once(os.path.join(self.base, "CACHEDIR.TAG"), _TAG)
         generation = self.key.rsplit("-", 1)[0]
         try:

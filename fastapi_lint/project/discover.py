@@ -35,7 +35,7 @@ def project_files(root: str, exclude: Iterable[str] = ()) -> list[str]:
 
 
 def _in_other_project(root: str, folder: str, known: dict[str, bool]) -> bool:
-    """Whether a folder between `root` (excluded) and `folder` holds a pyproject.toml."""
+    """Whether a folder below `root`, up to `folder`, holds a `pyproject.toml`."""
     if folder == root or not folder.startswith(root + os.sep):
         return False
     if folder not in known:

@@ -76,6 +76,7 @@ class ProjectIndex:
         self._lookups: dict[str, Optional[Target]] = {}
         self._chains: dict[Key, Optional[tuple[str, ...]]] = {}
         self._routes: Optional[list[tuple[str, RouteInfo]]] = None
+        self._route_files: list[str] = []  # files that route or include routers
         self._known = set(self.files)
         self._lock = threading.RLock()
         self.memo: dict[str, object] = {}  # what checks derive from the whole project
@@ -101,12 +102,14 @@ class ProjectIndex:
         """The file's key in this index, or None when the index does not list it."""
         if path is None or self.root is None:
             return None
-        relative = os.path.relpath(os.path.abspath(path), self.root).replace(os.sep, "/")
+        relative = os.path.relpath(os.path.abspath(path), self.root)
+        relative = relative.replace(os.sep, "/")
         return relative if relative in self._known else None
 
     # -- summaries ------------------------------------------------------------------
 
-    def summary(self, file: str, data: Optional[bytes] = None) -> Optional[ModuleSummary]:
+    def summary(self, file: str,
+                data: Optional[bytes] = None) -> Optional[ModuleSummary]:
         """The summary of one file of the project (None when it cannot be read)."""
         if file in self._summaries:
             return self._summaries[file]
@@ -161,13 +164,14 @@ class ProjectIndex:
         digest = content_digest(file, text.encode("utf-8", "surrogateescape"),
                                 decoded=True)
         with self._lock:
-            if file in self._summaries:
-                if self._digests.get(file) == digest and self._summaries[file]:
-                    return self._summaries[file]
-                return self._cached(file, digest) or self._summarise(file, context,
-                                                                       digest)
-            summary = self._cached(file, digest) or self._summarise(file, context,
-                                                                      digest)
+            known = file in self._summaries
+            if known and self._digests.get(file) == digest and self._summaries[file]:
+                return self._summaries[file]
+            summary = self._cached(file, digest)
+            if summary is None:
+                summary = self._summarise(file, context, digest)
+            if known:
+                return summary  # differs from the file on disk: for this check only
             self._summaries[file] = summary
             self._digests[file] = digest
             return summary
@@ -219,8 +223,8 @@ class ProjectIndex:
     def lookup(self, path: str) -> Optional[Target]:
         """The project function or class a resolved path names, if any.
 
-        `pkg.mod.f`, `pkg.mod.Cls` (its class), `pkg.mod.Cls().meth` and `pkg.mod.Cls.meth`
-        (the method, found through the bases), through re-exports such as
+        `pkg.mod.f`, `pkg.mod.Cls` (its class), `pkg.mod.Cls().meth` and
+        `pkg.mod.Cls.meth` (the method, found through the bases), through re-exports as
         `from .service import f` in a package's `__init__`.
         """
         if path in self._lookups:
@@ -252,7 +256,9 @@ class ProjectIndex:
             qualname = ".".join(name for name, _ in rest[:cut])
             suffix, tail = rest[cut - 1][1], rest[cut:]
             if qualname in summary.functions:
-                return Target("function", file, qualname) if not (suffix or tail) else None
+                if suffix or tail:
+                    return None
+                return Target("function", file, qualname)
             if qualname in summary.classes:
                 return self._member(file, qualname, suffix, tail, depth)
         name, suffix = rest[0]
@@ -285,13 +291,14 @@ class ProjectIndex:
         for base in cls.bases if cls is not None else ():
             target = self._lookup(base, depth + 1) if base else None
             if target is not None and target.kind == "class":
-                found = self._method(target.file, target.qualname, name, depth + 1, seen)
+                found = self._method(target.file, target.qualname, name, depth + 1,
+                                     seen)
                 if found is not None:
                     return found
         return None
 
     def alias(self, path: str, depth: int = 0):
-        """(path names, dependencies) of an `Annotated[...]` alias a path names, if any."""
+        """(path names, dependencies) of the `Annotated[...]` alias a path names."""
         tokens = _tokens(path)
         if depth > 8 or any(suffix for _, suffix in tokens):
             return None
@@ -320,7 +327,8 @@ class ProjectIndex:
                     continue
                 found.append(base)
                 target = self.lookup(base)
-                if target is not None and target.kind == "class" and target.key not in seen:
+                if target is not None and target.kind == "class" and (
+                        target.key not in seen):
                     seen.add(target.key)
                     queue.append(target.key)
         return found
@@ -421,16 +429,20 @@ class ProjectIndex:
             return self._routes
         with self._lock:
             found: list[tuple[str, RouteInfo]] = []
+            files: list[str] = []
             for file in self.files:
                 data = self._route_candidate(file)
                 if data is None and file not in self._summaries:
                     continue
                 summary = self.summary(file, data)
                 if summary is not None:
+                    files.append(file)
                     found.extend((file, route) for route in summary.routes)
-            for file, summary in self._summaries.items():
+            for file, summary in list(self._summaries.items()):
                 if file not in self._known and summary is not None:
+                    files.append(file)
                     found.extend((file, route) for route in summary.routes)
+            self._route_files = files
             self._routes = found
             return found
 
@@ -443,7 +455,45 @@ class ProjectIndex:
                 data = handle.read()
         except OSError:
             return None
-        return data if _ROUTE_TEXT.search(data) else None
+        return data if _ROUTE_TEXT.search(data) or b"include_router" in data else None
+
+    def canonical(self, path: str) -> str:
+        """A project path spelled with its module's own name (`src.pkg.mod.x` for
+        `pkg.mod.x` in a src layout); other paths as they are."""
+        tokens = path.split(".")
+        for cut in range(len(tokens), 0, -1):
+            file = self.modules.get(".".join(tokens[:cut]))
+            if file is not None:
+                name = dotted_name(file) if file in self._known else None
+                return ".".join([name, *tokens[cut:]]) if name else path
+        return path
+
+    def prefixes(self, router: Optional[str]) -> list[str]:
+        """The literal prefixes `include_router` mounts a router under, its parents'
+        included; `[""]` for a router included nowhere (or unknown)."""
+        if router is None:
+            return [""]
+        table = self.memo.get("includes")
+        if table is None:
+            table = {}
+            self.routes()
+            for file in self._route_files:
+                summary = self.summary(file)
+                for child, parent, prefix in summary.includes if summary else ():
+                    table.setdefault(self.canonical(child), []).append(
+                        (self.canonical(parent), prefix))
+            self.memo["includes"] = table
+        found: list[str] = []
+        stack = [(self.canonical(router), "", 0)]
+        while stack and len(found) < 16:
+            current, tail, depth = stack.pop()
+            parents = table.get(current) if depth < 8 else None
+            if not parents:
+                found.append(tail)
+                continue
+            for parent, prefix in parents:
+                stack.append((parent, prefix + tail, depth + 1))
+        return sorted(set(found))
 
 
 def blocking_label(path: str) -> str:

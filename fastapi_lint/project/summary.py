@@ -1,4 +1,4 @@
-"""What the project index keeps of one module: small, JSON-able, built from a FileContext.
+"""What the project index keeps of one module: small, JSON-able, made from its context.
 
 A summary holds, per function, the calls it makes on its own thread (resolved paths,
 kept only when they may name project code), its first directly blocking call, the
@@ -13,8 +13,6 @@ import ast
 import dataclasses
 import re
 from typing import Any, Iterator, Optional
-
-from .. import catalog
 from ..context import FileContext
 from ..names import FunctionNode, resolve_relative, walk_shallow
 from ..surface import DEPENDS, ROUTER_CLASSES
@@ -59,7 +57,7 @@ class Function:
 
 @dataclasses.dataclass(frozen=True)
 class Class:
-    """One class: its bases as resolved paths ("" when unknown), its annotated fields."""
+    """One class: its bases as resolved paths ("" when unknown) and annotated fields."""
 
     qualname: str
     line: int
@@ -77,6 +75,7 @@ class RouteInfo:
     path: str  # with the router's literal prefix when the router is defined here
     endpoint: Optional[str]  # qualname of the endpoint when defined in the module
     models: tuple[str, ...]  # project classes the route reads or returns
+    router: Optional[str] = None  # the path of the router object it is registered on
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,6 +90,8 @@ class ModuleSummary:
     routes: tuple[RouteInfo, ...]
     aliases: dict[str, tuple[tuple[str, ...], tuple[str, ...]]]  # Annotated aliases
     routers: tuple[tuple[int, int], ...]  # `APIRouter(...)` calls, line and column
+    # `parent.include_router(child, prefix=...)`: (child, parent, literal prefix)
+    includes: tuple[tuple[str, str, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-able form; `from_json` reads it back."""
@@ -106,10 +107,11 @@ class ModuleSummary:
             ],
             "classes": [[c.qualname, c.line, c.col, list(c.bases), list(c.fields)]
                         for c in self.classes.values()],
-            "routes": [[r.line, r.col, r.path, r.endpoint, list(r.models)]
+            "routes": [[r.line, r.col, r.path, r.endpoint, list(r.models), r.router]
                        for r in self.routes],
             "aliases": {k: [list(p), list(d)] for k, (p, d) in self.aliases.items()},
             "routers": [list(r) for r in self.routers],
+            "includes": [list(i) for i in self.includes],
         }
 
     @classmethod
@@ -130,15 +132,18 @@ class ModuleSummary:
             }
             routes = tuple(
                 RouteInfo(_int(line), _int(col), _str(path),
-                          None if endpoint is None else _str(endpoint), _strs(models))
-                for line, col, path, endpoint, models in data["routes"]
+                          None if endpoint is None else _str(endpoint), _strs(models),
+                          None if router is None else _str(router))
+                for line, col, path, endpoint, models, router in data["routes"]
             )
             aliases = {_str(k): (_strs(p), _strs(d)) for k, (p, d) in
                        _dict(data["aliases"]).items()}
             exports = {_str(k): _str(v) for k, v in _dict(data["exports"]).items()}
             routers = tuple((_int(line), _int(col)) for line, col in data["routers"])
+            includes = tuple((_str(child), _str(parent), _str(prefix))
+                             for child, parent, prefix in data["includes"])
             return cls(_str(data["module"]), _strs(data["imports"]), exports, functions,
-                       classes, routes, aliases, routers)
+                       classes, routes, aliases, routers, includes)
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise ValueError(f"not a module summary: {error}") from None
 
@@ -204,10 +209,10 @@ class Definitions:
 
     def __init__(self, tree: ast.Module) -> None:
         self.qualnames: dict[int, str] = {}
-        self.owner: dict[int, Optional[ast.AST]] = {}  # definition -> enclosing def/class
+        self.owner: dict[int, Optional[ast.AST]] = {}  # definition -> def/class around
         self.classes: list[tuple[str, ast.ClassDef]] = []
         self.functions: list[tuple[str, FunctionNode]] = []
-        self.nested: dict[int, dict[str, ast.AST]] = {}  # function -> name -> definition
+        self.nested: dict[int, dict[str, ast.AST]] = {}  # function -> name -> its def
         self._qualify(tree.body, "", None)
 
     def _qualify(self, body: list[ast.stmt], prefix: str,
@@ -264,7 +269,8 @@ class _Summariser:
 
         self.blocking = blocking
         self.extra = frozenset(ctx.settings.extra_blocking_calls)
-        self.wrappers = blocking.SAFE_WRAPPERS | frozenset(ctx.settings.extra_safe_wrappers)
+        self.wrappers = blocking.SAFE_WRAPPERS | frozenset(
+            ctx.settings.extra_safe_wrappers)
         definitions = Definitions(ctx.tree)
         self.qualnames = definitions.qualnames
         self.owner = definitions.owner
@@ -279,7 +285,8 @@ class _Summariser:
         classes = {q: self._class(q, c) for q, c in self.classes}
         exports, imports, aliases = self._module_names()
         return ModuleSummary(self.module, imports, exports, functions, classes,
-                             tuple(self._routes()), aliases, tuple(self._routers()))
+                             tuple(self._routes()), aliases, tuple(self._routers()),
+                             tuple(self._includes()))
 
     # -- functions ------------------------------------------------------------------
 
@@ -299,13 +306,15 @@ class _Summariser:
             if path is None:
                 path = self._self_path(node.func, self_name, self_path, func)
                 if path is None:
-                    if isinstance(node.func, ast.Attribute) and node.func.attr == "add_task":
+                    target = node.func
+                    if isinstance(target, ast.Attribute) and target.attr == "add_task":
                         self._task(node, func, self_name, self_path, tasks)
                     continue
             if path in BACKGROUND_TASKS or path in BACKGROUND_TASK:
                 self._task(node, func, self_name, self_path, tasks)
                 continue
-            if blocking is None and catalog.blocking_remedy(path, self.extra):
+            if blocking is None and self.blocking.call_remedy(ctx, node, path,
+                                                              self.extra):
                 blocking = (path, node.lineno, node.col_offset)
                 continue
             path = self._project_path(path, func)
@@ -313,7 +322,8 @@ class _Summariser:
                 calls.append((path, node.lineno, node.col_offset))
         generator, awaits = facts.generator, facts.awaits
         params, depends, opaque = self._signature(func, facts.reads_path_params)
-        cached = any(_decorator_path(self.ctx, d) in CACHES for d in func.decorator_list)
+        cached = any(_decorator_path(self.ctx, decorator) in CACHES
+                     for decorator in func.decorator_list)
         return Function(qualname, func.lineno, func.col_offset,
                         isinstance(func, ast.AsyncFunctionDef), generator, awaits,
                         blocking, tuple(calls), tuple(tasks), params, depends, opaque,
@@ -422,7 +432,8 @@ class _Summariser:
                         self.ctx.names.resolve(bare, self.ctx.scope(func)), func)
                     if path is not None:
                         depends.append("?" + path)
-        return tuple(names), tuple(depends), opaque or (reads_request and reads_path_params)
+        opaque = opaque or (reads_request and reads_path_params)
+        return tuple(names), tuple(depends), opaque
 
     def _is_alias(self, name: str) -> bool:
         """Whether a module-level name holds a subscripted type (`Annotated[...]`)."""
@@ -442,7 +453,8 @@ class _Summariser:
                 inner = annotation.slice
                 elements = inner.elts if isinstance(inner, ast.Tuple) else [inner]
                 if elements:
-                    return list(elements[1:]), names.unwrap_annotation(elements[0], scope)
+                    bare = names.unwrap_annotation(elements[0], scope)
+                    return list(elements[1:]), bare
         return [], names.unwrap_annotation(annotation, scope)
 
     def _param_call(self, node: ast.expr, annotation, names: list[str],
@@ -528,7 +540,7 @@ class _Summariser:
                 continue
             prefix = router_prefix(ctx, route.node) or ""
             endpoint = route.endpoint
-            qualname = self.qualnames.get(id(endpoint)) if endpoint is not None else None
+            qualname = None if endpoint is None else self.qualnames.get(id(endpoint))
             models = set()
             for node in self._model_nodes(route):
                 for inner in ast.walk(node):
@@ -537,8 +549,13 @@ class _Summariser:
                         path = self._project_path(ctx.names.resolve(inner, scope), None)
                         if path is not None:
                             models.add(path)
-            yield RouteInfo(route.node.lineno, route.node.col_offset, prefix + route.path,
-                            qualname, tuple(sorted(models)))
+            target = route.node.func
+            router = None
+            if isinstance(target, ast.Attribute):
+                router = self._project_path(self._object(target.value), None)
+            yield RouteInfo(route.node.lineno, route.node.col_offset,
+                            prefix + route.path, qualname, tuple(sorted(models)),
+                            router)
 
     def _model_nodes(self, route) -> Iterator[ast.expr]:
         """The expressions naming what a route reads from the body and returns."""
@@ -561,6 +578,41 @@ class _Summariser:
                 continue
             yield arg.annotation
 
+    def _includes(self) -> Iterator[tuple[str, str, str]]:
+        """(child, parent, prefix) of each `parent.include_router(child, prefix=...)`
+        whose prefix is a literal (or absent) and whose routers resolve."""
+        ctx = self.ctx
+        for call in ctx.nodes(ast.Call):
+            target = call.func
+            if not isinstance(target, ast.Attribute) or target.attr != "include_router":
+                continue
+            if not call.args:
+                continue
+            prefix: Optional[str] = ""
+            for keyword in call.keywords:
+                if keyword.arg == "prefix":
+                    value = keyword.value
+                    prefix = value.value if isinstance(value, ast.Constant) and (
+                        isinstance(value.value, str)) else None
+            child = self._project_path(self._object(call.args[0]), None)
+            parent = self._project_path(self._object(target.value), None)
+            if prefix is not None and child is not None and parent is not None:
+                yield child, parent, prefix
+
+    def _object(self, node: ast.expr) -> Optional[str]:
+        """The dotted name of a module-level object (not what it holds):
+        `router` -> `pkg.mod.router`, `posts.router` -> `pkg.posts.router`."""
+        dotted = _dump(node)
+        if dotted is None:
+            return None
+        name, dot, rest = dotted.partition(".")
+        bindings = self.ctx.names.top.bindings.get(name)
+        if not bindings:
+            return None
+        value = bindings[-1][1]
+        base = value if isinstance(value, str) else f"{self.module}.{name}"
+        return base + dot + rest
+
     def _routers(self) -> Iterator[tuple[int, int]]:
         for node in self.ctx.names.module_nodes():
             if type(node) is ast.Call:
@@ -568,7 +620,8 @@ class _Summariser:
                     yield node.lineno, node.col_offset
 
 
-_BODY = frozenset(("fastapi.Body", "fastapi.params.Body", "fastapi.param_functions.Body"))
+_BODY = frozenset(
+    ("fastapi.Body", "fastapi.params.Body", "fastapi.param_functions.Body"))
 
 
 CACHES = frozenset(
@@ -579,7 +632,7 @@ CACHES = frozenset(
 
 
 def _decorator_path(ctx: FileContext, decorator: ast.expr) -> str:
-    """The path of a decorator, `@lru_cache(maxsize=8)` read as `functools.lru_cache`."""
+    """The path of a decorator; `@lru_cache(maxsize=8)` reads `functools.lru_cache`."""
     if isinstance(decorator, ast.Call):
         decorator = decorator.func
     return ctx.names.resolve(decorator) or ""
@@ -589,11 +642,16 @@ class _Facts:
     """What one walk of a function body tells: generator, awaits, lazy branches."""
 
     def __init__(self, func: FunctionNode, nodes: list[ast.AST]) -> None:
+        self.func = func
+        self.nodes = nodes
         self.generator = False
         self.awaits = False
         self.reads_path_params = False
         self.globals: set[str] = set()
         self.ifs: list[ast.If] = []
+        self.assigned: set[str] = set()  # dumps of what the body assigns to
+        self.locals: set[str] = {a.arg for a in (
+            *func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs)}
         is_async = isinstance(func, ast.AsyncFunctionDef)
         for node in nodes:
             kind = type(node)
@@ -602,6 +660,15 @@ class _Facts:
             elif kind is ast.Attribute:
                 if node.attr == "path_params":
                     self.reads_path_params = True
+            elif kind is ast.Assign or kind is ast.AnnAssign:
+                targets = node.targets if kind is ast.Assign else [node.target]
+                for target in targets:
+                    if isinstance(target, ast.Name):
+                        self.locals.add(target.id)
+                    if isinstance(target, ast.Subscript):
+                        target = target.value  # `cache[key] = ...` fills `cache`
+                    if isinstance(target, (ast.Name, ast.Attribute)):
+                        self.assigned.add(_dump(target))
             elif kind is ast.Yield or kind is ast.YieldFrom:
                 self.generator = True
             elif kind is ast.Global:
@@ -612,24 +679,53 @@ class _Facts:
                 self.awaits = True
 
     def lazily_made(self) -> set[int]:
-        """Nodes under `if X is None: X = ...` (or `if not X:`), X a global or an
-        attribute: such a branch runs once, on first use, to initialise X."""
+        """Nodes that run once, to initialise a value kept for later calls.
+
+        - under `if X is None: X = ...` (or `if not X:`);
+        - after an early `if X is not None: return X` (or `if X:`, or
+          `if key in X: return X[key]`) when the function goes on to set X;
+        X a global, an attribute, or (for a `key in X` cache) a module-level name.
+        """
         found: set[int] = set()
+        after = None
         for node in self.ifs:
             subject = _unset_subject(node.test)
-            if subject is None:
-                continue
-            if isinstance(subject, ast.Name) and subject.id not in self.globals:
-                continue
-            wanted = ast.dump(subject)
-            body = list(walk_shallow(node.body))
-            if any(isinstance(inner, (ast.Assign, ast.AnnAssign)) and any(
-                    ast.dump(target).replace("Store()", "Load()") == wanted
+            if subject is not None and self._kept(subject) and _dump(subject) and any(
+                    _dump(target) == _dump(subject)
+                    for inner in walk_shallow(node.body)
+                    if isinstance(inner, (ast.Assign, ast.AnnAssign))
                     for target in (inner.targets if isinstance(inner, ast.Assign)
-                                   else [inner.target]))
-                   for inner in body):
-                found.update(id(inner) for inner in body)
+                                   else [inner.target])):
+                found.update(id(inner) for inner in walk_shallow(node.body))
+                continue
+            subject, cache = _set_subject(node)
+            if subject is not None and self._kept(subject, cache) and (
+                    _dump(subject) in self.assigned):
+                end = getattr(node, "end_lineno", None) or node.lineno
+                after = end if after is None else min(after, end)
+        if after is not None:
+            found.update(id(node) for node in self.nodes
+                         if getattr(node, "lineno", 0) > after)
         return found
+
+    def _kept(self, subject: ast.expr, cache: bool = False) -> bool:
+        """Whether a value outlives the call: a global, an attribute, a module cache."""
+        if isinstance(subject, ast.Attribute):
+            return True
+        return subject.id in self.globals or (
+            cache and subject.id not in self.locals)  # a module-level cache
+
+
+def _dump(node: ast.AST) -> Optional[str]:
+    """`a.b.c` for a name or a chain of attributes (iteratively: chains may be long)."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
 
 
 def _unset_subject(test: ast.expr) -> Optional[ast.expr]:
@@ -645,6 +741,28 @@ def _unset_subject(test: ast.expr) -> Optional[ast.expr]:
     if isinstance(subject, (ast.Name, ast.Attribute)):
         return subject
     return None
+
+
+def _set_subject(node: ast.If) -> tuple[Optional[ast.expr], bool]:
+    """(X, whether X is a cache) of `if X is not None: return ...`, `if X: return ...`
+    or `if key in X: return ...`: an early return of a value already made."""
+    if node.orelse or not node.body or not isinstance(node.body[-1], ast.Return):
+        return None, False
+    test = node.test
+    subject = None
+    cache = False
+    if isinstance(test, (ast.Name, ast.Attribute)):
+        subject = test
+    elif isinstance(test, ast.Compare) and len(test.ops) == 1:
+        operator, right = test.ops[0], test.comparators[0]
+        if isinstance(operator, ast.IsNot) and isinstance(right, ast.Constant) and (
+                right.value is None):
+            subject = test.left
+        elif isinstance(operator, ast.In):
+            subject, cache = right, True
+    if isinstance(subject, (ast.Name, ast.Attribute)):
+        return subject, cache
+    return None, False
 
 
 def _is_body(ctx: FileContext, default: ast.expr, endpoint) -> bool:
@@ -668,7 +786,7 @@ def router_prefix(ctx: FileContext, route_node: ast.Call) -> Optional[str]:
 
 
 def router_call(ctx: FileContext, route_node: ast.Call) -> Optional[ast.Call]:
-    """The `APIRouter(...)` call that made the router of a route, when in this module."""
+    """The `APIRouter(...)` call that made a route's router, when in this module."""
     target = route_node.func
     if not isinstance(target, ast.Attribute) or not isinstance(target.value, ast.Name):
         return None
