@@ -306,10 +306,15 @@ def _bodies(tree: ast.AST) -> list[list[ast.stmt]]:
 
 
 def _loads(tree: ast.AST) -> list[tuple[ast.AST, str, Optional[int]]]:
-    """(parent, field, index) of every expression read (not assigned to)."""
+    """(parent, field, index) of every expression read (not assigned to), but the
+    parts of f-strings, which hold only strings and `{...}` fields."""
     places = []
     for parent in ast.walk(tree):
+        if isinstance(parent, ast.JoinedStr):
+            continue
         for field, value in ast.iter_fields(parent):
+            if field == "format_spec":
+                continue
             items = enumerate(value) if isinstance(value, list) else [(None, value)]
             for index, child in items:
                 if isinstance(child, ast.expr) and not isinstance(
@@ -333,11 +338,11 @@ def _put(place, node) -> None:
 
 
 @st.composite
-def edited_fixture(draw):
-    """A rule fixture with statements dropped, copied and moved, expressions swapped,
-    functions made sync or async, decorators and keywords dropped: real FastAPI code,
-    rearranged."""
-    tree = ast.parse(draw(st.sampled_from(FIXTURE_TEXTS)))
+def edited_fixture(draw, texts: list[str] = FIXTURE_TEXTS):
+    """A rule fixture (or one of `texts`) with statements dropped, copied and moved,
+    expressions swapped, functions made sync or async, decorators and keywords dropped:
+    real FastAPI code, rearranged."""
+    tree = ast.parse(draw(st.sampled_from(texts)))
     for _ in range(draw(st.integers(1, 10))):
         action = draw(st.sampled_from(
             ["drop", "copy", "move", "swap", "async", "decorator", "keyword"]))
