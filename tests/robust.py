@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import logging
 import os
 import re
@@ -148,3 +149,17 @@ def work(function: Callable[[], object]) -> int:
         sys.setprofile(previous_profile)
         sys.settrace(previous_trace)
     return count
+
+
+def forget_process_state() -> None:
+    """Drop what fastapi_lint memoises per process (project indexes, folder listings,
+    settings read), so that an in-process run sees the files as a new process would."""
+    from fastapi_lint.project import index
+
+    index.clear()
+    for name, module in list(sys.modules.items()):
+        if name.split(".")[0] != "fastapi_lint":
+            continue
+        for value in list(vars(module).values()):
+            if isinstance(value, functools._lru_cache_wrapper):
+                value.cache_clear()

@@ -18,11 +18,9 @@ Examples per property: FASTAPI_LINT_FUZZ_EXAMPLES, as in `test_robust_fuzz`.
 from __future__ import annotations
 
 import ast
-import functools
 import json
 import os
 import shutil
-import sys
 import tempfile
 import tokenize
 import warnings
@@ -36,11 +34,10 @@ from hypothesis import strategies as st
 import test_robust_fuzz as fuzz  # its program strategies and example counts
 from clirun import run
 from fastapi_lint import source
-from fastapi_lint.project import index
 from fastapi_lint.project.cache import CACHE_DIR
 from fastapi_lint.runner import unified_diff
 from harness import FIXTURES
-from robust import crashes
+from robust import crashes, forget_process_state
 
 # -- the programs ---------------------------------------------------------------------
 
@@ -174,17 +171,6 @@ class Project:
 
     def remove(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
-
-
-def forget_process_state() -> None:
-    """Drop what fastapi_lint memoises per process (indexes, listings, settings)."""
-    index.clear()
-    for name, module in list(sys.modules.items()):
-        if name.split(".")[0] != "fastapi_lint":
-            continue
-        for value in list(vars(module).values()):
-            if isinstance(value, functools._lru_cache_wrapper):
-                value.cache_clear()
 
 
 def compiles(data: bytes, path: str) -> bool:
@@ -374,3 +360,32 @@ def test_fix_property_notices_bad_fixes(base, monkeypatch, added, complaint):
     monkeypatch.setattr(fixes, "fix_text", adding)
     with pytest.raises(AssertionError, match=complaint):
         fix_property(base, FIXABLE_ROUTE, TARGETS[0], False, False, False, [])
+
+
+# -- defects the properties found ---------------------------------------------------
+
+
+def test_one_fix_run_also_makes_the_fixes_an_earlier_fix_allowed(tmp_path):
+    """Found by test_fix_on_route_programs: the task fix (FBP400) took away the reason
+    the `def` fix (FBP100) had been declined for, but the declined finding was not
+    offered again, so only a second `--fix` made the route a `def`."""
+    before = ROUTE_PRELUDE + (
+        "@router.post('/items', status_code=201)\n"
+        "async def create():\n"
+        "    asyncio.create_task(helper())\n"
+        "    time.sleep(1)\n")
+    after = ROUTE_PRELUDE + (
+        "@router.post('/items', status_code=201)\n"
+        "def create(background_tasks: BackgroundTasks):\n"
+        "    background_tasks.add_task(helper)\n"
+        "    time.sleep(1)\n")
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    case = tmp_path / "case.py"
+    case.write_text(before)
+    fix = ("check", "--fix", "--unsafe-fixes", "--jobs", "1", "--no-cache", "case.py")
+    first = run(*fix, cwd=tmp_path)
+    assert case.read_text() == after
+    assert "Fixed 2 findings in 1 file; 1 finding left." in first.out
+    second = run(*fix, cwd=tmp_path)
+    assert case.read_text() == after
+    assert "Fixed 0 findings in 0 files; 1 finding left." in second.out

@@ -6,8 +6,8 @@ needs in `Finding.data`; each kind has one fixer here,
 comments survive, and declines what it cannot fix safely with a `Refusal` saying why.
 
 `fix_text` applies the fixers in rounds: one kind at a time, re-checking after every
-edit (positions move), keeping an edit only when the result compiles, until nothing
-changes. This module and the fixers are only imported by the command, never by flake8.
+edit (positions move), keeping an edit only when the result compiles, until a round
+changes nothing (so a second run has nothing left to do). This module and the fixers are only imported by the command, never by flake8.
 """
 
 from __future__ import annotations
@@ -79,8 +79,9 @@ def fix_text(text: str, check: Callable[[str], list[Finding]],
              unsafe: bool = False) -> Outcome:
     """Apply every allowed fix to `text`; `check(text)` gives the findings to fix.
 
-    A finding a fixer declined is not offered to it again (edits elsewhere move it, so
-    it is recognised by code, kind and message), which keeps large files quick.
+    A finding a fixer declined is not offered to it again in the same round (edits
+    elsewhere move it, so it is recognised by code, kind and message), which keeps
+    large files quick; the next round, after other edits, offers it once more.
     """
     check = _remembering(check)
     before = check(text)
@@ -93,6 +94,11 @@ def fix_text(text: str, check: Callable[[str], list[Finding]],
         reasons[_key(finding)].append(reason)
 
     for _ in range(_ROUNDS):
+        # What was declined is offered again after a round that changed the text: an
+        # edit of another kind may have removed the reason (a task made a background
+        # task leaves a route that no longer needs the event loop).
+        refused.clear()
+        reasons.clear()
         changed = False
         for kind, fixer in FIXERS.items():
             for _ in range(_REPEATS):
