@@ -29,7 +29,7 @@ import sys
 import tempfile
 from typing import Any, Optional, Sequence
 
-from . import __version__
+from . import __version__, rules
 from .findings import Finding
 from .project import discover
 from .project.cache import _TAG, CACHE_DIR, _write_once
@@ -113,7 +113,8 @@ class Project:
                         "utf-8", "surrogateescape"))
         stored = _load(os.path.join(root, CACHE_DIR, FILE))
         if (stored.get("format") != _FORMAT or stored.get("code") != code_digest()
-                or stored.get("layout") != layout.hexdigest()):
+                or stored.get("layout") != layout.hexdigest()
+                or not isinstance(stored.get("files"), dict)):
             stored = {}
         return cls(root, layout.hexdigest(), content.hexdigest(), digests, stored)
 
@@ -165,7 +166,7 @@ def _load(path: str) -> dict[str, Any]:
     try:
         with open(path, "rb") as handle:
             data = json.loads(handle.read())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError, MemoryError):  # damaged: a miss
         return {}
     return data if isinstance(data, dict) else {}
 
@@ -191,19 +192,44 @@ def dump_result(result: Any) -> dict[str, Any]:
 
 
 def load_result(entry: dict[str, Any], result: Any, problem: Any) -> bool:
-    """Fill `result` (a fresh `runner.FileResult`) from a stored entry; False if bad."""
+    """Fill `result` (a fresh `runner.FileResult`) from a stored entry; False, leaving
+    `result` as it was, when any part of the entry is not what `dump_result` writes."""
     try:
         stored = entry["result"]
         findings = []
         for line, col, code, message, end_line, end_col, data in stored["findings"]:
+            if not (_count(line, 1) and _count(col, 0) and code in rules.RULES
+                    and isinstance(message, str) and _count(end_line, 1, True)
+                    and _count(end_col, 0, True) and isinstance(data, str)):
+                return False
+            fix_data = ast.literal_eval(data)
+            if not isinstance(fix_data, dict):
+                return False
             findings.append(Finding(line, col, code, message, end_line, end_col,
-                                    ast.literal_eval(data)))
+                                    fix_data))
         columns = [(col, end) for col, end in stored["columns"]]
+        if len(columns) != len(findings) or not all(
+                _count(col, 1) and _count(end, 1, True) for col, end in columns):
+            return False
         error = stored["error"]
-        result.error = None if error is None else problem(*error)
-        result.findings, result.columns = findings, columns
-        result.lines = int(stored["lines"])
+        if error is not None:
+            message, line, col = error
+            if not (isinstance(message, str) and _count(line, 1, True)
+                    and _count(col, 1, True)):
+                return False
+        lines = stored["lines"]
+        if not _count(lines, 0):
+            return False
     except (KeyError, TypeError, ValueError, SyntaxError, MemoryError,
             RecursionError):
         return False
-    return len(result.findings) == len(result.columns)
+    result.error = None if error is None else problem(*error)
+    result.findings, result.columns, result.lines = findings, columns, lines
+    return True
+
+
+def _count(value: Any, least: int, none: bool = False) -> bool:
+    """Whether `value` is an integer (not a bool) of at least `least` (or None)."""
+    if value is None:
+        return none
+    return type(value) is int and value >= least
