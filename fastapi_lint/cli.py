@@ -253,6 +253,10 @@ def _run_reusing(jobs: list[runner.Job], workers: int) -> list[runner.FileResult
         project = projects[root]
         key = results_cache.job_key(job.settings, job.selected, root)
         keys.append(key if project is not None else None)
+        if project is not None:
+            # The digest of the file before it is checked: should it change meanwhile
+            # (another process fixing it), what is stored does not match it after.
+            project.digest(job.path)
         entry = project.reusable(job.path, key) if project is not None else None
         if entry is not None:
             result = runner.FileResult(job.path, job.display)
