@@ -1,21 +1,28 @@
-"""Every file of every corpus app through flake8: zero tracebacks, zero internal errors.
+"""Every file of every corpus app through flake8 and through the `fastapi-lint`
+command: zero tracebacks, zero internal errors, and nothing written into the corpus.
 
 The corpus (real FastAPI applications, about 8,000 to 11,000 files) is fetched from
 PyPI by `tests/corpus.sh`, which sets FASTAPI_LINT_CORPUS to its folder; without it the
-corpus test is skipped, saying so. Files that need a newer Python than the one running
-must get flake8's E999 report and nothing from us; a second test shows that on small
-files written for each newer Python, corpus or not.
+corpus tests are skipped, saying so. Both front ends run with the cache off, so the
+corpus folders stay as fetched. Files that need a newer Python than the one running
+must get a syntax-error report (flake8's E999, the command's "error:" line) and
+nothing from us; a second test shows that on small files written for each newer
+Python, corpus or not.
 """
 
 from __future__ import annotations
 
 import ast
 import os
+import re
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from fastapi_lint import files as discovery
+from fastapi_lint.project.cache import CACHE_DIR
 from robust import crashes, flake8, reported
 
 CORPUS = os.environ.get("FASTAPI_LINT_CORPUS", "")
@@ -66,13 +73,27 @@ def parses_for_flake8(path: Path) -> bool:
         return False
 
 
+def cache_state(app: Path) -> list[tuple[str, int, int]]:
+    """Every file under a cache folder of the app, with its time and size."""
+    state = []
+    for folder, dirs, names in os.walk(app):
+        if f"{os.sep}{CACHE_DIR}{os.sep}" in folder + os.sep:
+            for name in names:
+                info = os.stat(os.path.join(folder, name))
+                state.append((os.path.join(folder, name), info.st_mtime_ns,
+                              info.st_size))
+    return sorted(state)
+
+
 @pytest.mark.parametrize("app", APPS or [None], ids=[a.name for a in APPS] or ["none"])
 def test_corpus_app(app):
     if app is None:
         pytest.skip(SKIP_REASON)
     files = python_files(app)
-    proc = flake8(["."], app, "--jobs", JOBS)
+    before = cache_state(app)
+    proc = flake8(["."], app, "--jobs", JOBS, "--fastapi-cache=false")
     assert not crashes(proc.stderr), "\n".join(crashes(proc.stderr)[:20])
+    assert cache_state(app) == before, "flake8 wrote into the corpus"
     assert proc.returncode in (0, 1), proc.stderr[-3000:]
     found = reported(proc.stdout)
     syntax = {os.path.normpath(app / path) for path, _, _, code in found
@@ -85,6 +106,64 @@ def test_corpus_app(app):
     print(f"\n{app.name}: {len(files)} files, {len(ours)} findings, "
           f"{len(syntax)} files this Python {sys.version_info[0]}."
           f"{sys.version_info[1]} cannot parse (E999)")
+
+
+def parses_for_the_command(path: Path) -> bool:
+    """Whether the command gets a tree for the file: decoded as Python decodes it (its
+    coding cookie, else UTF-8; no fallback), then parsed."""
+    try:
+        ast.parse(path.read_bytes())
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
+SUMMARY = re.compile(r"(?:No findings in|Found .* of) (\d+) files?"
+                     r"(?:; (\d+) paths? could not be checked)?\.$")
+ERROR = re.compile(r"^(?P<path>.+?)(?::\d+(?::\d+)?)?: error: (?P<message>.+)$")
+CLI_JOBS = ["--jobs", JOBS]
+
+
+def command() -> list[str]:
+    script = Path(sys.executable).with_name("fastapi-lint")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-m", "fastapi_lint.cli"]
+
+
+@pytest.mark.parametrize("app", APPS or [None], ids=[a.name for a in APPS] or ["none"])
+def test_corpus_app_through_the_command(app):
+    if app is None:
+        pytest.skip(SKIP_REASON)
+    targets = discovery.discover([str(app)], lambda folder: (str(app), ())).targets
+    before = cache_state(app)
+    proc = subprocess.run([*command(), "check", "--no-cache", *CLI_JOBS, "."], cwd=app,
+                          capture_output=True, text=True, encoding="utf-8",
+                          errors="replace", timeout=1800,
+                          env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    assert not crashes(proc.stderr), "\n".join(crashes(proc.stderr)[:20])
+    assert proc.returncode in (0, 1), proc.stderr[-3000:]
+    assert cache_state(app) == before, "the command wrote into the corpus"
+    lines = proc.stdout.splitlines()
+    summary = SUMMARY.search(lines[-1])
+    assert summary, lines[-1]
+    checked = int(summary.group(1))
+    assert checked == len(targets)
+    errors = {}
+    for line in proc.stderr.splitlines():
+        match = ERROR.match(line)
+        assert match, f"unexpected output on stderr: {line[:300]!r}"
+        errors[os.path.normpath(app / match["path"])] = match["message"]
+    unparsable = {os.path.normpath(t.path) for t in targets
+                  if not parses_for_the_command(Path(t.path))}
+    assert set(errors) == unparsable, sorted(set(errors) ^ unparsable)[:20]
+    assert int(summary.group(2) or 0) == len(errors)
+    ours = [line for line in lines[:-1] if ": FBP" in line]
+    assert len(ours) == len(lines) - 1
+    assert not any(os.path.normpath(app / line.split(":", 1)[0]) in errors
+                   for line in ours)
+    print(f"\n{app.name}: {checked} files through the command, {len(ours)} findings, "
+          f"{len(errors)} files it could not check")
 
 
 ROUTE = (
