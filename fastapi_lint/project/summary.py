@@ -582,7 +582,8 @@ class _Summariser:
         """(child, parent, prefix) of each `parent.include_router(child, prefix=...)`
         whose prefix is a literal (or absent) and whose routers resolve."""
         ctx = self.ctx
-        for call in ctx.nodes(ast.Call):
+        calls = ctx.nodes_mentioning((ast.Call,), ("include_router",))
+        for call in sorted(calls, key=lambda c: (c.lineno, c.col_offset)):
             target = call.func
             if not isinstance(target, ast.Attribute) or target.attr != "include_router":
                 continue
