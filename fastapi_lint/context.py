@@ -242,7 +242,7 @@ class FileContext:
                 summary = index.summary_of_context(key, self.source, self)
             else:
                 summary = summarise(self, index.heads if index is not None else None)
-            self._summary = (summary, Definitions(self.tree).qualnames)
+            self._summary = (summary, Definitions.of(self).qualnames)
         return self._summary
 
     @property

@@ -207,6 +207,14 @@ class Definitions:
     definition (the one a later call reaches); earlier ones get `#1`, `#2`, ...
     """
 
+    @classmethod
+    def of(cls, ctx: FileContext) -> "Definitions":
+        """The definitions of the module `ctx` reads, made once per context."""
+        found = ctx.memo.get(cls)
+        if found is None:
+            found = ctx.memo[cls] = cls(ctx.tree)
+        return found
+
     def __init__(self, tree: ast.Module) -> None:
         self.qualnames: dict[int, str] = {}
         self.owner: dict[int, Optional[ast.AST]] = {}  # definition -> def/class around
@@ -271,7 +279,7 @@ class _Summariser:
         self.extra = frozenset(ctx.settings.extra_blocking_calls)
         self.wrappers = blocking.SAFE_WRAPPERS | frozenset(
             ctx.settings.extra_safe_wrappers)
-        definitions = Definitions(ctx.tree)
+        definitions = Definitions.of(ctx)
         self.qualnames = definitions.qualnames
         self.owner = definitions.owner
         self.classes = definitions.classes
