@@ -7,7 +7,9 @@ checks never ask about the rest of the project pays nothing for them.
 from __future__ import annotations
 
 import ast
+import bisect
 import functools
+import re
 import os
 from typing import TYPE_CHECKING, Any, Optional, TypeVar
 
@@ -22,8 +24,23 @@ if TYPE_CHECKING:
     from .project.summary import ModuleSummary
 
 AUTO: Any = object()  # `index=AUTO`: get the project's index when a check first asks
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")  # nested statements
 
 Node = TypeVar("Node", bound=ast.AST)
+
+
+def _lines_with(text: str, words: tuple[str, ...]) -> set[int]:
+    """The 1-based numbers of the lines of `text` that hold one of `words`."""
+    if "\r" in text:  # a lone CR ends a line for the parser too
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines: set[int] = set()
+    pattern = re.compile("|".join(re.escape(word) for word in words))
+    line, position = 1, 0
+    for match in pattern.finditer(text):
+        line += text.count("\n", position, match.start())
+        position = match.start()
+        lines.add(line)
+    return lines
 
 
 class FileContext:
@@ -72,6 +89,15 @@ class FileContext:
         """
         return self._nodes_by_type.get(kind, [])  # type: ignore[return-value]
 
+    def mentions(self, *words: str) -> bool:
+        """Whether the source text holds one of `words` (True when no text is known).
+
+        A cheap first test before a walk over the whole tree: a name the code uses,
+        through whatever alias, is spelled somewhere in the text.
+        """
+        text = self.source
+        return text is None or any(word in text for word in words)
+
     def imports_from(self, *modules: str) -> bool:
         """Whether the module imports one of `modules` (or from them), at any level."""
         for node, _ in self.surface.import_froms:
@@ -86,20 +112,57 @@ class FileContext:
                     return True
         return False
 
-    @functools.cached_property
+    def statements(self, kind: type[Node]) -> list[Node]:
+        """Every statement of one type (`ast.ClassDef`, `ast.Import`, ...) anywhere."""
+        return self.surface.statements.get(kind, [])  # type: ignore[return-value]
+
+    @property
     def _plain_imports(self) -> list[ast.Import]:
-        """Every `import x` statement, in functions too (a walk over statements only)."""
-        found: list[ast.Import] = []
+        return self.statements(ast.Import)
+
+    def nodes_mentioning(self, kinds: tuple[type, ...], words: tuple[str, ...]):
+        """The nodes of `kinds` in the statements whose lines spell one of `words`.
+
+        Every node that names one of `words` is among them (a name is spelled on a
+        line its statement spans), so a check looking for such names reads these
+        instead of the whole tree. Statements elsewhere are not entered.
+        """
+        text = self.source
+        if text is None:
+            return [n for kind in kinds for n in self.nodes(kind)]
+        lines = _lines_with(text, words)
+        if not lines:
+            return []
+        starts = sorted(lines)
+        found: list[ast.AST] = []
         stack: list[ast.AST] = list(self.tree.body)
         while stack:
             node = stack.pop()
-            if isinstance(node, ast.Import):
-                found.append(node)
-                continue
-            for field in ("body", "orelse", "finalbody", "handlers", "cases"):
-                block = getattr(node, field, None)
-                if isinstance(block, list):
-                    stack.extend(block)
+            first = getattr(node, "lineno", None)  # a `case` has none: entered
+            if first is not None:
+                decorators = getattr(node, "decorator_list", None)
+                if decorators:  # written above the `def` or `class` line
+                    first = min(first, *(d.lineno for d in decorators))
+                last = getattr(node, "end_lineno", None) or first
+                at = bisect.bisect_left(starts, first)
+                if at == len(starts) or starts[at] > last:
+                    continue  # no mentioned line inside this statement
+            # The statement itself and its expressions; nested blocks are statements
+            # again, pruned the same way.
+            todo: list[ast.AST] = [node]
+            while todo:
+                item = todo.pop()
+                if isinstance(item, kinds):
+                    found.append(item)
+                for field in item._fields:
+                    value = getattr(item, field, None)
+                    if type(value) is list:
+                        if field in _BLOCKS:
+                            stack.extend(value)
+                        else:
+                            todo.extend(v for v in value if isinstance(v, ast.AST))
+                    elif isinstance(value, ast.AST):
+                        todo.append(value)
         return found
 
     @functools.cached_property
@@ -179,7 +242,7 @@ class FileContext:
                 summary = index.summary_of_context(key, self.source, self)
             else:
                 summary = summarise(self, index.heads if index is not None else None)
-            self._summary = (summary, Definitions(self.tree).qualnames)
+            self._summary = (summary, Definitions.of(self).qualnames)
         return self._summary
 
     @property

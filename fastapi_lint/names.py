@@ -34,28 +34,39 @@ def walk_shallow(nodes: list[ast.AST]) -> Iterator[ast.AST]:
 
     Decorators, default values and base classes of nested definitions are evaluated in
     the enclosing body, so they are visited. The walk is iterative: deep trees are fine.
+    Expression contexts and operators (`Load`, `Add`, ...) are not visited.
     """
+    return iter(shallow_nodes(nodes))
+
+
+def shallow_nodes(nodes: list[ast.AST]) -> list[ast.AST]:
+    """`walk_shallow` as a list, parents before children, in source order."""
+    out: list[ast.AST] = []
+    append = out.append
     stack = list(reversed(nodes))
     pop, push, node_type = stack.pop, stack.append, ast.AST
+    nested, table = _NESTED_KINDS, _CHILD_FIELDS
     while stack:
         node = pop()
-        yield node
-        if isinstance(node, _NESTED):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                children: list[ast.AST] = [*node.decorator_list,
-                                           *_arg_defaults(node.args)]
+        append(node)
+        kind = type(node)
+        if kind in nested:
+            if kind is ast.Lambda:
+                children = list(_arg_defaults(node.args))
+            elif kind is ast.ClassDef:
+                children = [*node.decorator_list, *node.bases, *node.keywords]
+            else:
+                children = [*node.decorator_list, *_arg_defaults(node.args)]
                 if node.returns is not None:
                     children.append(node.returns)
-            elif isinstance(node, ast.Lambda):
-                children = list(_arg_defaults(node.args))
-            else:
-                children = [*node.decorator_list, *node.bases, *node.keywords]
             stack.extend(reversed(children))
             continue
-        # The children in `ast.iter_child_nodes` order, pushed last first (faster).
-        fields = node._fields
-        for index in range(len(fields) - 1, -1, -1):
-            value = getattr(node, fields[index], None)
+        fields = table.get(kind)
+        if fields is None:
+            fields = _child_fields(kind)
+        # The children in `ast.iter_child_nodes` order, pushed last first.
+        for field in fields:
+            value = getattr(node, field, None)
             if type(value) is list:
                 for position in range(len(value) - 1, -1, -1):
                     item = value[position]
@@ -63,9 +74,34 @@ def walk_shallow(nodes: list[ast.AST]) -> Iterator[ast.AST]:
                         push(item)
             elif isinstance(value, node_type):
                 push(value)
+    return out
+
+
+# Fields that hold no node worth a visit: names, numbers and flags, and the expression
+# contexts and operators (`Load`, `Store`, `Add`, `Eq`) that would otherwise be
+# visited once per name or operation. A check reads those as attributes.
+_LEAF_FIELDS = frozenset((
+    "ctx", "op", "ops", "id", "attr", "arg", "name", "kind", "type_comment", "level",
+    "module", "conversion", "is_async", "simple", "type_ignores", "tag", "lineno",
+    "col_offset", "end_lineno", "end_col_offset",
+))
+# Per node type, the fields that may hold child nodes, last first (filled as met).
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _child_fields(kind: type) -> tuple[str, ...]:
+    if kind is ast.Constant:
+        fields: tuple[str, ...] = ()
+    elif kind is ast.arguments:  # its defaults go with the definition (`partition`)
+        fields = tuple(reversed(_PARAMETERS))
+    else:
+        fields = tuple(reversed([f for f in kind._fields if f not in _LEAF_FIELDS]))
+    _CHILD_FIELDS[kind] = fields
+    return fields
 
 
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_NESTED_KINDS = frozenset(_NESTED)
 _DEFS = frozenset((ast.FunctionDef, ast.AsyncFunctionDef))
 _PARAMETERS = ("posonlyargs", "args", "vararg", "kwonlyargs", "kwarg")
 
@@ -87,7 +123,7 @@ def partition(tree: ast.Module):
     pop_node, pop_owner = nodes.pop, owners.pop
     push_node, push_owner = nodes.append, owners.append
     node_type, lambda_type, class_type = ast.AST, ast.Lambda, ast.ClassDef
-    nested, defs = frozenset(_NESTED), _DEFS
+    nested, defs, table = _NESTED_KINDS, _DEFS, _CHILD_FIELDS
     while nodes:
         node = pop_node()
         out = pop_owner()
@@ -115,12 +151,12 @@ def partition(tree: ast.Module):
                 push_node(child)
                 push_owner(out)
             continue
-        if kind is ast.arguments:  # its defaults went with the definition, above
-            fields = _PARAMETERS
-        else:
-            fields = node._fields
-        for index in range(len(fields) - 1, -1, -1):
-            value = getattr(node, fields[index], None)
+        # (`arguments` gives only its parameters: the defaults went with the definition)
+        fields = table.get(kind)
+        if fields is None:
+            fields = _child_fields(kind)
+        for field in fields:
+            value = getattr(node, field, None)
             if type(value) is list:
                 for position in range(len(value) - 1, -1, -1):
                     item = value[position]
@@ -385,19 +421,30 @@ class Names:
         return self._parts
 
     def body_nodes(self, func: ast.AST) -> list[ast.AST]:
-        """`walk_shallow` of a function's, lambda's or class's body; one pass over the
-        module gives every body's nodes, which the scopes, checks and summary share."""
-        nodes = self._partitioned()[1].get(id(func))
-        if nodes is None:  # not a definition of this module's tree
-            nodes = self._bodies.get(id(func))
-            if nodes is None:
-                body = func.body if isinstance(func.body, list) else [func.body]
-                nodes = self._bodies[id(func)] = list(walk_shallow(body))
+        """`walk_shallow` of a function's, lambda's or class's body.
+
+        Walked when first asked, one body at a time: a check that reads only the
+        async functions never walks the rest of the module. Once the whole module is
+        partitioned (`all_nodes`), its lists serve every body.
+        """
+        if self._parts is not None:
+            nodes = self._parts[1].get(id(func))
+            if nodes is not None:
+                return nodes
+        nodes = self._bodies.get(id(func))
+        if nodes is None:
+            body = func.body if isinstance(func.body, list) else [func.body]
+            nodes = self._bodies[id(func)] = shallow_nodes(body)
         return nodes
 
     def module_nodes(self) -> list[ast.AST]:
         """`walk_shallow` of the module's body."""
-        return self._partitioned()[0]
+        if self._parts is not None:
+            return self._parts[0]
+        nodes = self._bodies.get(id(self.tree))
+        if nodes is None:
+            nodes = self._bodies[id(self.tree)] = shallow_nodes(self.tree.body)
+        return nodes
 
     def all_nodes(self) -> Iterator[ast.AST]:
         """Every node of the module, the module first, in no particular order."""

@@ -15,6 +15,8 @@ round, the rules are flake8's:
 
 from __future__ import annotations
 
+import ast
+import bisect
 import re
 import tokenize
 from typing import Iterable, Iterator, Optional
@@ -69,19 +71,61 @@ def silences(comment_line: str, code: str) -> bool:
 
 
 def filter_findings(findings: Iterable[Finding], lines: list[str],
-                    mapping: Optional[dict[int, str]] = None) -> Iterator[Finding]:
-    """The findings no `# noqa` silences; nothing when the file is skipped."""
+                    mapping: Optional[dict[int, str]] = None,
+                    tree: Optional[ast.Module] = None) -> Iterator[Finding]:
+    """The findings no `# noqa` silences; nothing when the file is skipped.
+
+    With the file's `tree`, only the top-level statements holding a finding and a
+    `noqa` comment are tokenized (a logical line never crosses a top-level statement),
+    instead of the whole file.
+    """
     findings = list(findings)
     if findings and not _ANY_NOQA.search("".join(lines)):
         yield from findings  # no `noqa` anywhere: spare the tokenizer
         return
     if not findings or file_is_skipped(lines):
         return
-    if mapping is None:
+    if mapping is None and tree is None:
         mapping = logical_lines(lines)
+    pieces = _Pieces(lines, tree) if mapping is None else None
     for finding in findings:
-        text = mapping.get(finding.line)
+        if pieces is not None:
+            text = pieces.text(finding.line)
+        else:
+            text = mapping.get(finding.line)  # type: ignore[union-attr]
         if text is None:
             text = lines[finding.line - 1] if 1 <= finding.line <= len(lines) else ""
         if not silences(text, finding.code):
             yield finding
+
+
+class _Pieces:
+    """Logical lines of one top-level statement at a time, tokenized when asked."""
+
+    def __init__(self, lines: list[str], tree: ast.Module) -> None:
+        self.lines = lines
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        for statement in tree.body:
+            first = statement.lineno
+            for decorator in getattr(statement, "decorator_list", ()):
+                first = min(first, decorator.lineno)
+            self.starts.append(first)
+            self.ends.append(statement.end_lineno or statement.lineno)
+        self.done: dict[int, dict[int, str]] = {}
+
+    def text(self, line: int) -> Optional[str]:
+        """The text flake8 searches for a finding on `line`; None for the line alone."""
+        at = bisect.bisect_right(self.starts, line) - 1
+        if at < 0 or line > self.ends[at]:
+            return None
+        mapping = self.done.get(at)
+        if mapping is None:
+            first, last = self.starts[at], self.ends[at]
+            piece = self.lines[first - 1:last]
+            mapping = {}
+            if _ANY_NOQA.search("".join(piece)):
+                mapping = {first - 1 + number: text
+                           for number, text in logical_lines(piece).items()}
+            self.done[at] = mapping
+        return mapping.get(line)

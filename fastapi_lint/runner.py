@@ -78,7 +78,7 @@ def _filtered(tree: ast.Module, src: source.Source, job: Job,
                        project_rules=bool(job.selected & PROJECT_CODES),
                        summarise=job.summarise, observed=observed)
     found = [f for f in found if f.code in job.selected]
-    return list(noqa.filter_findings(found, src.lines))
+    return list(noqa.filter_findings(found, src.lines, tree=tree))
 
 
 def _check_text(text: str, job: Job, src: source.Source) -> list[Finding]:

@@ -72,6 +72,8 @@ class Surface:
         # every `from ... import ...` with whether it stands under `if TYPE_CHECKING:`
         self.import_froms: list[tuple[ast.ImportFrom, bool]] = []
         self._assigned: dict[str, list[ast.expr]] = {}
+        # every statement by its type, at any depth (handlers and cases left out)
+        self.statements: dict[type, list[ast.stmt]] = {}
         calls: list[ast.Call] = []
         self._scan(tree, calls)
         self.fastapi_classes = self._local_subclasses(APP_CLASSES | ROUTER_CLASSES)
@@ -89,8 +91,13 @@ class Surface:
         """One walk over the statements (not expressions): all this needs is there."""
         stack: list[tuple[ast.AST, Optional[ast.AST], bool]] = [
             (stmt, None, False) for stmt in reversed(tree.body)]
+        statements = self.statements
         while stack:
             node, parent, typing_only = stack.pop()
+            bucket = statements.get(type(node))
+            if bucket is None:
+                statements[type(node)] = bucket = []
+            bucket.append(node)
             inner_parent = parent
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self.functions.append(node)

@@ -60,10 +60,22 @@ def test_partition_is_walk_shallow_per_body_and_covers_the_tree(name, text):
     for node in definitions:
         body = node.body if isinstance(node.body, list) else [node.body]
         assert _ids(bodies[id(node)]) == _ids(walk_shallow(body))
-    everything = sorted(_ids(ast.walk(tree)))
+    everything = sorted(_ids(n for n in ast.walk(tree) if not isinstance(n, _MARKERS)))
     assert sorted(_ids(Names(tree).all_nodes())) == everything
     listed = len(module) + sum(map(len, bodies.values())) + len(rest)
     assert len(everything) == 1 + listed
+
+
+# Expression contexts and operators: read as attributes, never visited by the walks.
+_MARKERS = (ast.expr_context, ast.operator, ast.boolop, ast.cmpop, ast.unaryop)
+
+
+def test_walks_skip_contexts_and_operators():
+    tree = ast.parse("x = -a + b if not c and d < e else f[g]\n")
+    walked = [*walk_shallow(tree.body), *Names(tree).all_nodes()]
+    assert not [n for n in walked if isinstance(n, _MARKERS)]
+    assert {type(n).__name__ for n in walked} >= {
+        "Assign", "IfExp", "BinOp", "UnaryOp", "BoolOp", "Compare", "Subscript", "Name"}
 
 
 def test_body_nodes_of_a_foreign_function_are_walked_on_their_own():

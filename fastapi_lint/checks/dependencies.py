@@ -266,8 +266,8 @@ def _shorten(item: InlineLookup, limit: int = 48) -> str:
 
 
 def _inline_instances(ctx: FileContext) -> Iterator[Finding]:
-    if not ctx.imports_from("fastapi"):
-        return  # `Depends` comes from FastAPI
+    if not ctx.mentions("Depends", "Security") or not ctx.imports_from("fastapi"):
+        return  # `Depends` comes from FastAPI, spelled so whatever the alias
     surface = ctx.surface
     seen: set[int] = set()
     candidates: list[ast.Call] = []
@@ -279,7 +279,7 @@ def _inline_instances(ctx: FileContext) -> Iterator[Finding]:
         for default in (*args.defaults, *args.kw_defaults):
             if default is not None:
                 candidates.extend(_depends_calls(ctx, default))
-    for keyword in ctx.nodes(ast.keyword):
+    for keyword in ctx.nodes_mentioning((ast.keyword,), ("dependencies",)):
         if keyword.arg == "dependencies":
             candidates.extend(_depends_calls(ctx, keyword.value))
     for depends in sorted(candidates, key=lambda n: (n.lineno, n.col_offset)):

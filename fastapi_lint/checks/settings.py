@@ -44,7 +44,8 @@ Where = tuple[str, Optional[str]]
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
-    if ctx.is_test or not ctx.imports_from("os"):
+    if ctx.is_test or not ctx.mentions("environ", "getenv") or not ctx.imports_from(
+            "os"):
         return
     candidates = _candidates(ctx)
     if not candidates or _is_django_settings(ctx.tree):
@@ -61,17 +62,23 @@ def check(ctx: FileContext) -> Iterator[Finding]:
 
 def _candidates(ctx: FileContext) -> list[ast.expr]:
     """Subscripts and calls that may read the environment, by their spelling alone."""
-    aliases = {alias.asname or alias.name for node in ctx.nodes(ast.ImportFrom)
+    aliases = {alias.asname or alias.name for node in ctx.statements(ast.ImportFrom)
                if node.module == "os" for alias in node.names
                if alias.name in _NAMES}
     found: list[ast.expr] = []
-    for node in ctx.nodes(ast.Subscript):
+    nodes = ctx.nodes_mentioning((ast.Subscript, ast.Call),
+                                 ("environ", "getenv", *sorted(aliases)))
+    for node in nodes:
+        if not isinstance(node, ast.Subscript):
+            continue
         value = node.value
         if isinstance(node.ctx, ast.Load) and (
                 (isinstance(value, ast.Attribute) and value.attr == "environ")
                 or (isinstance(value, ast.Name) and value.id in aliases)):
             found.append(node)
-    for node in ctx.nodes(ast.Call):
+    for node in nodes:
+        if not isinstance(node, ast.Call):
+            continue
         func = node.func
         if isinstance(func, ast.Attribute):
             if func.attr == "getenv" or (func.attr == "get" and _last(func.value) in (
@@ -120,7 +127,7 @@ def _is_django_settings(tree: ast.Module) -> bool:
 def _settings_classes(ctx: FileContext) -> list[ast.ClassDef]:
     """This module's settings classes: `BaseSettings` and subclasses of it."""
     known, found = set(SETTINGS_BASES), set()
-    classes = ctx.nodes(ast.ClassDef)
+    classes = ctx.statements(ast.ClassDef)
     changed = True
     while changed:
         changed = False

@@ -84,7 +84,7 @@ def _client_classes(ctx: FileContext) -> Optional[frozenset[str]]:
                                          for b in cls.bases):
                 known.add(path)
                 changed = True
-    mentioned = (
+    mentioned = ctx.mentions("TestClient", "testclient") and (
         any("TestClient" in n.id for n in ctx.nodes(ast.Name))
         or any("TestClient" in n.attr for n in ctx.nodes(ast.Attribute))
         or any("TestClient" in alias.name or "testclient" in (node.module or "")

@@ -197,7 +197,10 @@ class ProjectIndex:
             self._skip(file, f"cannot be parsed: {type(error).__name__}: {error}")
             return None
         try:
-            context = FileContext(tree, path, self.settings, self.root, index=None)
+            # The text lets the summary skip walks for names the module never spells.
+            text = data.decode("utf-8", "surrogateescape")
+            context = FileContext(tree, path, self.settings, self.root, index=None,
+                                  source=text)
             return summarise(context, self.heads)
         except (RecursionError, MemoryError) as error:
             self._skip(file, f"too deeply nested to index: {type(error).__name__}")

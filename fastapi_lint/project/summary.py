@@ -207,6 +207,14 @@ class Definitions:
     definition (the one a later call reaches); earlier ones get `#1`, `#2`, ...
     """
 
+    @classmethod
+    def of(cls, ctx: FileContext) -> "Definitions":
+        """The definitions of the module `ctx` reads, made once per context."""
+        found = ctx.memo.get(cls)
+        if found is None:
+            found = ctx.memo[cls] = cls(ctx.tree)
+        return found
+
     def __init__(self, tree: ast.Module) -> None:
         self.qualnames: dict[int, str] = {}
         self.owner: dict[int, Optional[ast.AST]] = {}  # definition -> def/class around
@@ -271,7 +279,7 @@ class _Summariser:
         self.extra = frozenset(ctx.settings.extra_blocking_calls)
         self.wrappers = blocking.SAFE_WRAPPERS | frozenset(
             ctx.settings.extra_safe_wrappers)
-        definitions = Definitions(ctx.tree)
+        definitions = Definitions.of(ctx)
         self.qualnames = definitions.qualnames
         self.owner = definitions.owner
         self.classes = definitions.classes
@@ -582,7 +590,8 @@ class _Summariser:
         """(child, parent, prefix) of each `parent.include_router(child, prefix=...)`
         whose prefix is a literal (or absent) and whose routers resolve."""
         ctx = self.ctx
-        for call in ctx.nodes(ast.Call):
+        calls = ctx.nodes_mentioning((ast.Call,), ("include_router",))
+        for call in sorted(calls, key=lambda c: (c.lineno, c.col_offset)):
             target = call.func
             if not isinstance(target, ast.Attribute) or target.attr != "include_router":
                 continue

@@ -1,0 +1,140 @@
+"""`FileContext`'s cheap searches: they find every node a full walk would find."""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+
+import pytest
+
+from fastapi_lint.context import FileContext
+from fastapi_lint.findings import Finding
+from fastapi_lint.noqa import filter_findings
+from fastapi_lint.options import Settings
+
+from test_partition import _sources
+
+WORDS = (("environ", "getenv"), ("include_router",), ("dependencies",), ("Depends",),
+         ("BaseModel",), ("x",))
+KINDS = (ast.Call, ast.Subscript, ast.keyword, ast.ClassDef, ast.Name, ast.Attribute)
+
+
+def _context(text: str) -> FileContext:
+    return FileContext(ast.parse(text), None, Settings(), source=text)
+
+
+def _spelled(node: ast.AST, words: tuple[str, ...]) -> bool:
+    """Whether the node itself names one of `words` (what the checks look for)."""
+    text = getattr(node, "id", None) or getattr(node, "attr", None) or getattr(
+        node, "arg", None) or getattr(node, "name", None) or ""
+    return any(word in text for word in words)
+
+
+def _must_find(tree: ast.AST, words: tuple[str, ...]) -> set[int]:
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, KINDS) and any(_spelled(n, words) for n in ast.walk(node)):
+            found.add(id(node))
+    return found
+
+
+@pytest.mark.parametrize(("name", "text"), list(_sources()))
+def test_nodes_mentioning_finds_every_node_spelling_the_words(name, text):
+    if isinstance(text, bytes):  # decoded by its coding cookie, as the front ends do
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(text).readline)
+        text = text.decode(encoding)
+    context = _context(text)
+    for words in WORDS:
+        got = {id(n) for n in context.nodes_mentioning(KINDS, words)}
+        assert _must_find(context.tree, words) <= got, (name, words)
+
+
+def test_nodes_mentioning_reads_decorators_above_the_def():
+    text = ("@app.get('/', dependencies=[d])\n"
+            "async def route():\n"
+            "    return 1\n")
+    found = _context(text).nodes_mentioning((ast.keyword,), ("dependencies",))
+    assert [k.arg for k in found] == ["dependencies"]
+
+
+def test_nodes_mentioning_counts_lines_the_way_the_parser_does():
+    # A lone carriage return ends a line for the parser: line 3 holds the call.
+    text = "x = 1\ry = 2\rz = os.getenv('A')\n"
+    found = _context(text).nodes_mentioning((ast.Call,), ("getenv",))
+    assert [(n.lineno, n.func.attr) for n in found] == [(3, "getenv")]
+
+
+def test_nodes_mentioning_enters_match_cases():
+    text = ("match command:\n"
+            "    case 'go':\n"
+            "        app.include_router(r)\n")
+    found = _context(text).nodes_mentioning((ast.Call,), ("include_router",))
+    assert [n.func.attr for n in found] == ["include_router"]
+
+
+def test_nodes_mentioning_skips_statements_without_the_words():
+    text = "a = f(1)\nb = g(2)\nc = os.getenv('C')\n"
+    found = _context(text).nodes_mentioning((ast.Call,), ("getenv",))
+    assert [n.lineno for n in found] == [3]
+
+
+def test_without_the_text_every_node_is_a_candidate():
+    tree = ast.parse("a = f(1)\nb = g(2)\n")
+    context = FileContext(tree, None, Settings())
+    assert context.mentions("anything")
+    assert len(context.nodes_mentioning((ast.Call,), ("nothing",))) == 2
+
+
+def test_statements_by_type_reach_into_every_block():
+    text = ("class A: pass\n"
+            "def f():\n"
+            "    class B: pass\n"
+            "    try:\n"
+            "        import x\n"
+            "    except E:\n"
+            "        class C: pass\n"
+            "if TYPE_CHECKING:\n"
+            "    class D: pass\n")
+    context = _context(text)
+    assert sorted(c.name for c in context.statements(ast.ClassDef)) == list("ABCD")
+    assert [i.names[0].name for i in context.statements(ast.Import)] == ["x"]
+
+
+def _finding(line: int) -> Finding:
+    return Finding(line, 4, "FBP100", "m")
+
+
+NOQA = '''\
+import time
+
+
+async def a():
+    time.sleep(len("""
+    spans lines
+    """))  # noqa: FBP100
+    time.sleep(1)
+
+
+@decorator(  # noqa: FBP100
+    time.sleep(1),
+)
+def b():
+    pass
+'''
+
+
+@pytest.mark.parametrize("line", range(1, NOQA.count("\n") + 1))
+def test_noqa_per_statement_matches_the_whole_file_tokenized(line):
+    lines = NOQA.splitlines(keepends=True)
+    whole = list(filter_findings([_finding(line)], lines))
+    pieces = list(filter_findings([_finding(line)], lines, tree=ast.parse(NOQA)))
+    assert whole == pieces
+
+
+def test_noqa_per_statement_silences_the_lines_of_a_multi_line_token():
+    # Inside brackets each line is its own range (as in flake8): line 12 stays.
+    lines = NOQA.splitlines(keepends=True)
+    kept = filter_findings([_finding(n) for n in (5, 6, 8, 11, 12)], lines,
+                           tree=ast.parse(NOQA))
+    assert [f.line for f in kept] == [8, 12]
