@@ -102,7 +102,6 @@ def _child_fields(kind: type) -> tuple[str, ...]:
 
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _NESTED_KINDS = frozenset(_NESTED)
-_DEFS = frozenset((ast.FunctionDef, ast.AsyncFunctionDef))
 _PARAMETERS = ("posonlyargs", "args", "vararg", "kwonlyargs", "kwarg")
 
 
@@ -112,60 +111,28 @@ def partition(tree: ast.Module):
     Returns (module nodes, {id(def, lambda or class): its body's nodes}, the rest).
     Each list holds what `walk_shallow` yields for that body, in the same order; the
     rest are the parts of definitions no body evaluates (parameters and their
-    annotations), so the lists and the module node together are the whole tree. One
-    pass over the tree, instead of a walk per function.
+    annotations, type parameters), so the lists and the module node together are the
+    whole tree.
     """
-    module: list[ast.AST] = []
-    rest: list[ast.AST] = []
+    module = shallow_nodes(tree.body)
     bodies: dict[int, list[ast.AST]] = {}
-    nodes: list[ast.AST] = list(reversed(tree.body))
-    owners: list[list[ast.AST]] = [module] * len(nodes)
-    pop_node, pop_owner = nodes.pop, owners.pop
-    push_node, push_owner = nodes.append, owners.append
-    node_type, lambda_type, class_type = ast.AST, ast.Lambda, ast.ClassDef
-    nested, defs, table = _NESTED_KINDS, _DEFS, _CHILD_FIELDS
-    while nodes:
-        node = pop_node()
-        out = pop_owner()
-        out.append(node)
-        kind = type(node)
-        if kind in nested:
-            inner = bodies[id(node)] = []
-            body = [node.body] if kind is lambda_type else node.body
-            for child in reversed(body):
-                push_node(child)
-                push_owner(inner)
-            for child in reversed(getattr(node, "type_params", None) or ()):
-                push_node(child)
-                push_owner(rest)
-            if kind is class_type:
-                here = [*node.decorator_list, *node.bases, *node.keywords]
-            else:
-                push_node(node.args)
-                push_owner(rest)
-                here = [*node.decorator_list] if kind in defs else []
-                here += _arg_defaults(node.args)
-                if kind in defs and node.returns is not None:
-                    here.append(node.returns)
-            for child in reversed(here):
-                push_node(child)
-                push_owner(out)
-            continue
-        # (`arguments` gives only its parameters: the defaults went with the definition)
-        fields = table.get(kind)
-        if fields is None:
-            fields = _child_fields(kind)
-        for field in fields:
-            value = getattr(node, field, None)
-            if type(value) is list:
-                for position in range(len(value) - 1, -1, -1):
-                    item = value[position]
-                    if isinstance(item, node_type):
-                        push_node(item)
-                        push_owner(out)
-            elif isinstance(value, node_type):
-                push_node(value)
-                push_owner(out)
+    rest: list[ast.AST] = []
+    todo = [module]
+    while todo:
+        for node in todo.pop():
+            kind = type(node)
+            if kind not in _NESTED_KINDS:
+                continue
+            body = [node.body] if kind is ast.Lambda else node.body
+            inner = bodies[id(node)] = shallow_nodes(body)
+            todo.append(inner)
+            # Parameters (not their defaults, which the enclosing body evaluates) and
+            # type parameters belong to no body; a lambda may hide in them too.
+            outside = shallow_nodes(getattr(node, "type_params", None) or [])
+            if kind is not ast.ClassDef:
+                outside += shallow_nodes([node.args])
+            rest += outside
+            todo.append(outside)
     return module, bodies, rest
 
 
