@@ -13,7 +13,8 @@ from ..project.basemodels import PYDANTIC_BASE_MODEL
 def check(ctx: FileContext) -> Iterator[Finding]:
     if not ctx.mentions("BaseModel") or not ctx.imports_from("pydantic"):
         return
-    direct = [cls for cls in ctx.statements(ast.ClassDef) if _extends_base_model(ctx, cls)]
+    direct = [cls for cls in ctx.statements(ast.ClassDef)
+              if _extends_base_model(ctx, cls)]
     if not direct:
         return
     bases = ctx.base_models
