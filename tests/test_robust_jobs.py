@@ -84,6 +84,9 @@ def test_jobs_on_a_corpus_app():
     apps = sorted(p for p in Path(CORPUS).iterdir()
                   if p.is_dir() and not p.name.startswith("."))
     app = next((p for p in apps if p.name == "khoj"), apps[0])
-    one = lines(flake8(["."], app, "--jobs", "1"))
+    before = sorted(app.rglob(".fastapi_lint_cache"))
+    # The cache off: the corpus is read, never written.
+    one = lines(flake8(["."], app, "--jobs", "1", "--fastapi-cache=false"))
     assert one, f"{app.name} reports something"
-    assert lines(flake8(["."], app, "--jobs", "2")) == one
+    assert lines(flake8(["."], app, "--jobs", "2", "--fastapi-cache=false")) == one
+    assert sorted(app.rglob(".fastapi_lint_cache")) == before
