@@ -105,7 +105,7 @@ class FileContext:
             if node.level == 0 and any(name == m or name.startswith(m + ".")
                                        for m in modules):
                 return True
-        for node in self._plain_imports:
+        for node in self.statements(ast.Import):
             for alias in node.names:
                 if any(alias.name == m or alias.name.startswith(m + ".")
                        for m in modules):
@@ -115,10 +115,6 @@ class FileContext:
     def statements(self, kind: type[Node]) -> list[Node]:
         """Every statement of one type (`ast.ClassDef`, `ast.Import`, ...) anywhere."""
         return self.surface.statements.get(kind, [])  # type: ignore[return-value]
-
-    @property
-    def _plain_imports(self) -> list[ast.Import]:
-        return self.statements(ast.Import)
 
     def nodes_mentioning(self, kinds: tuple[type, ...], words: tuple[str, ...]):
         """The nodes of `kinds` in the statements whose lines spell one of `words`.

@@ -141,6 +141,21 @@ def _arg_defaults(args: ast.arguments) -> Iterator[ast.expr]:
     yield from (d for d in args.kw_defaults if d is not None)
 
 
+def dotted(node: ast.AST, limit: Optional[int] = None) -> Optional[str]:
+    """`a.b.c` for a name or a chain of attributes, else None; None too past `limit`
+    attributes (messages keep names short). Iterative: chains may be long."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        if limit is not None and len(parts) >= limit:
+            return None
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
 def is_type_checking(test: ast.expr) -> bool:
     """True for `TYPE_CHECKING` and `typing.TYPE_CHECKING` (any module prefix)."""
     if isinstance(test, ast.Name):

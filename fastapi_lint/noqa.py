@@ -71,7 +71,6 @@ def silences(comment_line: str, code: str) -> bool:
 
 
 def filter_findings(findings: Iterable[Finding], lines: list[str],
-                    mapping: Optional[dict[int, str]] = None,
                     tree: Optional[ast.Module] = None) -> Iterator[Finding]:
     """The findings no `# noqa` silences; nothing when the file is skipped.
 
@@ -85,14 +84,12 @@ def filter_findings(findings: Iterable[Finding], lines: list[str],
         return
     if not findings or file_is_skipped(lines):
         return
-    if mapping is None and tree is None:
-        mapping = logical_lines(lines)
-    pieces = _Pieces(lines, tree) if mapping is None else None
+    if tree is not None:
+        text_of = _Pieces(lines, tree).text
+    else:
+        text_of = logical_lines(lines).get
     for finding in findings:
-        if pieces is not None:
-            text = pieces.text(finding.line)
-        else:
-            text = mapping.get(finding.line)  # type: ignore[union-attr]
+        text = text_of(finding.line)
         if text is None:
             text = lines[finding.line - 1] if 1 <= finding.line <= len(lines) else ""
         if not silences(text, finding.code):

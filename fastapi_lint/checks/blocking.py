@@ -8,7 +8,7 @@ from typing import Iterator, Optional
 from .. import catalog, rules
 from ..context import FileContext
 from ..findings import Finding, at
-from ..names import FunctionNode, walk_shallow
+from ..names import FunctionNode, dotted, walk_shallow
 
 SAFE_WRAPPERS = frozenset(
     ("fastapi.concurrency.run_in_threadpool", "starlette.concurrency.run_in_threadpool",
@@ -33,22 +33,10 @@ def call_label(func: ast.expr, path: str) -> str:
     if path.startswith("builtins."):
         path = path[len("builtins."):]
     receiver, made, _ = path.partition("()")
-    text = dotted_text(func)
+    text = dotted(func, limit=5)
     if made and text is not None:
         return f"`{text}()` on a `{receiver}`"
     return f"`{path}()`"
-
-
-def dotted_text(node: ast.expr):
-    """`a.b.c` for a chain of names and attributes (at most 5), else None."""
-    parts = []
-    while isinstance(node, ast.Attribute) and len(parts) < 5:
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:

@@ -16,6 +16,7 @@ from typing import Iterator, Optional
 
 from ..context import FileContext
 from ..findings import Finding, at
+from ..names import dotted
 
 HTTP_EXCEPTIONS = frozenset(
     ("fastapi.HTTPException", "fastapi.exceptions.HTTPException",
@@ -317,20 +318,9 @@ def _builds_instance(ctx: FileContext, call: ast.Call) -> bool:
 
 def _call_label(call: ast.Call) -> str:
     """`RoleChecker('admin')`, or `RoleChecker(...)` when the arguments are long."""
-    name = _dotted(call.func) or "..."
+    name = dotted(call.func) or "..."
     if sum(1 for _ in ast.walk(call)) <= 40:
         text = ast.unparse(call)
         if len(text) <= 40:
             return text
     return name[:32] + "(...)"
-
-
-def _dotted(node: ast.expr) -> Optional[str]:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return None

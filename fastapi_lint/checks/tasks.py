@@ -8,7 +8,8 @@ from typing import Iterator, Optional
 from .. import rules
 from ..context import FileContext
 from ..findings import Finding, at
-from .blocking import chain_text, dotted_text
+from ..names import dotted
+from .blocking import chain_text
 
 TASK_STARTERS = frozenset(
     f"{loop}.{method}"
@@ -69,7 +70,7 @@ def _check_function(ctx: FileContext, func) -> Iterator[Finding]:
             continue
         detail = _DISCARDED if holder in (None, "_") else ""
         path = ctx.names.call_path(call, scope) or ""
-        label = path if "()" not in path else (dotted_text(call.func) or path)
+        label = path if "()" not in path else (dotted(call.func, limit=5) or path)
         data = {"fix": "background" if holder is None and fixable else None,
                 "function": func.name, "def_line": func.lineno,
                 "tasks_param": _tasks_parameter(ctx, func, scope)}

@@ -14,7 +14,7 @@ import dataclasses
 import re
 from typing import Any, Iterator, Optional
 from ..context import FileContext
-from ..names import FunctionNode, resolve_relative, walk_shallow
+from ..names import FunctionNode, dotted, resolve_relative, walk_shallow
 from ..surface import DEPENDS, ROUTER_CLASSES
 
 SCHEMA = 1  # bump when the summary's shape or meaning changes
@@ -611,10 +611,10 @@ class _Summariser:
     def _object(self, node: ast.expr) -> Optional[str]:
         """The dotted name of a module-level object (not what it holds):
         `router` -> `pkg.mod.router`, `posts.router` -> `pkg.posts.router`."""
-        dotted = _dump(node)
-        if dotted is None:
+        text = dotted(node)
+        if text is None:
             return None
-        name, dot, rest = dotted.partition(".")
+        name, dot, rest = text.partition(".")
         bindings = self.ctx.names.top.bindings.get(name)
         if not bindings:
             return None
@@ -677,7 +677,7 @@ class _Facts:
                     if isinstance(target, ast.Subscript):
                         target = target.value  # `cache[key] = ...` fills `cache`
                     if isinstance(target, (ast.Name, ast.Attribute)):
-                        self.assigned.add(_dump(target))
+                        self.assigned.add(dotted(target))
             elif kind is ast.Yield or kind is ast.YieldFrom:
                 self.generator = True
             elif kind is ast.Global:
@@ -699,8 +699,8 @@ class _Facts:
         after = None
         for node in self.ifs:
             subject = _unset_subject(node.test)
-            if subject is not None and self._kept(subject) and _dump(subject) and any(
-                    _dump(target) == _dump(subject)
+            if subject is not None and self._kept(subject) and dotted(subject) and any(
+                    dotted(target) == dotted(subject)
                     for inner in walk_shallow(node.body)
                     if isinstance(inner, (ast.Assign, ast.AnnAssign))
                     for target in (inner.targets if isinstance(inner, ast.Assign)
@@ -709,7 +709,7 @@ class _Facts:
                 continue
             subject, cache = _set_subject(node)
             if subject is not None and self._kept(subject, cache) and (
-                    _dump(subject) in self.assigned):
+                    dotted(subject) in self.assigned):
                 end = getattr(node, "end_lineno", None) or node.lineno
                 after = end if after is None else min(after, end)
         if after is not None:
@@ -723,18 +723,6 @@ class _Facts:
             return True
         return subject.id in self.globals or (
             cache and subject.id not in self.locals)  # a module-level cache
-
-
-def _dump(node: ast.AST) -> Optional[str]:
-    """`a.b.c` for a name or a chain of attributes (iteratively: chains may be long)."""
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
 
 
 def _unset_subject(test: ast.expr) -> Optional[ast.expr]:
