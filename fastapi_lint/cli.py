@@ -131,6 +131,7 @@ class Configuration:
             raise ConfigError(problems, "command line")
         self.cwd = os.getcwd()
         self._folders: dict[str, tuple[Settings, Optional[str]]] = {}
+        self._merged: dict[str, tuple[Settings, Optional[str]]] = {}
         self._selected: dict[Settings, frozenset[str]] = {}
 
     def base(self, folder: str) -> tuple[Settings, Optional[str]]:
@@ -151,8 +152,11 @@ class Configuration:
 
     def settings(self, folder: str) -> tuple[Settings, Optional[str]]:
         """The settings for files in `folder` (command line on top), and its root."""
-        base, root = self.base(folder)
-        return options.merge(base, self.overrides), root
+        merged = self._merged.get(folder)
+        if merged is None:
+            base, root = self.base(folder)
+            merged = self._merged[folder] = (options.merge(base, self.overrides), root)
+        return merged
 
     def exclude_for(self, folder: str) -> tuple[str, tuple[str, ...]]:
         """The folder `exclude` globs are relative to, and the globs, for `folder`."""
@@ -183,6 +187,9 @@ def project_root(cwd: str) -> str:
 
 def display_path(path: str, cwd: str) -> str:
     """How reports name a file: relative to the cwd when under it, else absolute."""
+    if path.startswith(cwd.rstrip(os.sep) + os.sep) and os.path.isabs(path) and (
+            os.path.normpath(path) == path):
+        return path[len(cwd.rstrip(os.sep)) + 1:]  # what `relpath` gives, sooner
     relative = os.path.relpath(path, cwd)
     if relative == os.pardir or relative.startswith(os.pardir + os.sep):
         return path
@@ -217,7 +224,8 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             settings=settings, project_root=root,
             selected=configuration.selected(folder), mode=mode,
             unsafe=args.unsafe_fixes,
-            writable=any(_within(target.real, folder) for folder in allowed)))
+            writable=mode == runner.CHECK or any(_within(target.real, folder)
+                                                 for folder in allowed)))
     jobs.sort(key=lambda job: job.display)
     workers = args.jobs or runner.default_workers()
     with runner.fewer_collections():
@@ -246,7 +254,7 @@ def _run_reusing(jobs: list[runner.Job], workers: int) -> list[runner.FileResult
             continue
         if root not in projects:
             try:
-                projects[root] = results_cache.Project.read(root, job.settings.exclude)
+                projects[root] = results_cache.Project.read(root, job.settings)
             except (OSError, ValueError) as error:
                 logger.debug("fastapi-lint: no stored results for %s: %s", root, error)
                 projects[root] = None
@@ -262,8 +270,11 @@ def _run_reusing(jobs: list[runner.Job], workers: int) -> list[runner.FileResult
             result = runner.FileResult(job.path, job.display)
             if results_cache.load_result(entry, result, runner.Problem):
                 result.consulted = bool(entry.get("consulted", True))
+                result.reads = entry.get("reads")  # kept as stored, for the next run
+                result.summary_key = entry.get("summary")
                 done[position] = result
     todo = [position for position, result in enumerate(done) if result is None]
+    afresh = {jobs[i].project_root for i in todo}  # projects with results to keep
     if todo:
         fresh = _run_in_dependency_order([jobs[i] for i in todo], workers)
         for position, result in zip(todo, fresh):
@@ -278,10 +289,11 @@ def _run_reusing(jobs: list[runner.Job], workers: int) -> list[runner.FileResult
             continue
         kept.setdefault(project.root, {})[job.path] = {
             "key": key, "digest": digest, "consulted": result.consulted,
-            "result": results_cache.dump_result(result)}
+            "reads": results_cache.dump_reads(result.reads, job.path, project.root),
+            "summary": result.summary_key, "result": results_cache.dump_result(result)}
     for root, entries in kept.items():
         project = projects[root]
-        if project is not None:
+        if project is not None and (root in afresh or not project.unchanged()):
             project.write(entries)
     return done  # type: ignore[return-value]
 

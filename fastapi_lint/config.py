@@ -26,12 +26,13 @@ SECTION = "fastapi-lint"
 @functools.lru_cache(maxsize=1024)
 def find_pyproject(directory: str) -> Optional[str]:
     """The nearest `pyproject.toml` in `directory` or above it, or None."""
-    current = Path(directory)
-    for folder in (current, *current.parents):
-        candidate = folder / "pyproject.toml"
-        if os.path.isfile(candidate):  # False, never an error, when it cannot be seen
-            return str(candidate)
-    return None
+    directory = str(Path(directory))  # as `Path` spells it: no trailing separator
+    candidate = os.path.join(directory, "pyproject.toml")
+    if os.path.isfile(candidate):  # False, never an error, when it cannot be seen
+        return candidate
+    parent = os.path.dirname(directory)
+    # Each folder's answer is kept: sibling folders share their parents' lookups.
+    return find_pyproject(parent) if parent != directory else None
 
 
 def read_table(pyproject: str) -> dict[str, Any]:

@@ -64,8 +64,11 @@ class FileContext:
         # What several checks (and the summary) derive from this file: derived once.
         self.memo: dict[Any, Any] = {}
         # Whether a check read other files (through `index`, `base_models` or
-        # `migration`): then the findings may change when any file of the project does.
+        # `migration`), and what: the summary parts read from the index (see
+        # `project.index.Read`), `(file, "*")` for a whole file read, and `("*", "*")`
+        # when the findings may change with any file of the project.
         self.consulted = False
+        self.reads: set[tuple[str, str]] = set()
         self._summary: Optional[tuple[ModuleSummary, dict[int, str]]] = None
         self._project: Optional[tuple[ProjectIndex, str]] = None
 
@@ -167,6 +170,7 @@ class FileContext:
         if self.path in (None, "-", "stdin"):
             return None
         self.consulted = True
+        self.reads.add(("*", "*"))  # the other migrations and Alembic's settings
         return migrations.migration_file(self.info.path, self.settings,
                                          self.info.project_root)
 
@@ -181,7 +185,16 @@ class FileContext:
     def base_models(self) -> tuple[str, ...]:
         """Dotted paths of the project's custom Pydantic base models (read if asked)."""
         self.consulted = True
-        return basemodels.custom_base_models(self.info, self.settings)
+        read: list[str] = []
+        found = basemodels.custom_base_models(self.info, self.settings, read)
+        root = self.info.project_root
+        for path in read:
+            relative = os.path.relpath(path, root) if root else None
+            if relative is None or relative.startswith(os.pardir):
+                self.reads.add(("*", "*"))
+            else:
+                self.reads.add((relative.replace(os.sep, "/"), "*"))
+        return found
 
     def scope(self, func: FunctionNode) -> Scope:
         """The scope of a function, its enclosing functions' scopes as parents."""
@@ -217,6 +230,8 @@ class FileContext:
                 from .project.index import for_root
 
                 self._project_index = for_root(root, self.settings)
+        if self._project_index is not None:
+            self._project_index.reading(self.reads)
         return self._project_index
 
     @property

@@ -29,7 +29,9 @@ def check_tree(tree: ast.Module, path: Optional[str], settings: Settings,
     project index this module's summary, made from this tree, even when no check asked
     for it (other modules import it: the index need not parse it again).
 
-    `observed`, when given, gets `consulted`: whether a check read other files.
+    `observed`, when given, gets `consulted`: whether a check read other files;
+    `reads`: what they read (see `FileContext.reads`); and `summary_key`: the cache key
+    of this module's summary, when the project index made or read one.
 
     A check that fails on odd input is logged and skipped: the other checks still run,
     and the caller never sees a traceback.
@@ -45,13 +47,18 @@ def check_tree(tree: ast.Module, path: Optional[str], settings: Settings,
             findings.extend(check(context))
         except Exception as error:  # noqa: BLE001 - one bad check must not stop others
             _report_internal_error(check.__module__, path, error)
-    if observed is not None:
-        observed["consulted"] = context.consulted
     if summarise and project_rules:
         try:
             context.summary
         except Exception:  # noqa: BLE001 - the index parses the module itself then
             logger.debug("fastapi-lint: no summary of %s", path, exc_info=True)
+    if observed is not None:
+        observed["consulted"] = context.consulted
+        observed["reads"] = context.reads
+        index = context._project_index
+        if index is not None and index is not AUTO:
+            key = index.relative(path)
+            observed["summary_key"] = index.digest(key) if key is not None else None
     findings.sort(key=Finding.sort_key)
     return findings
 

@@ -123,9 +123,11 @@ def _is_venv(folder: str, entries: Optional[set[str]] = None) -> bool:
 def _walk(top: str, exclude_for: ExcludeFor, targets: list[Target],
           problems: list[tuple[str, str]], seen_files: set[str]) -> None:
     seen_dirs: set[tuple[int, int]] = set()
-    stack = [top]
+    # (folder, the folder with links resolved): subfolders reached are never links, so
+    # a plain file's real path is its real folder's and its name, without a `realpath`.
+    stack = [(top, os.path.realpath(top))]
     while stack:
-        folder = stack.pop()
+        folder, real = stack.pop()
         try:
             info = os.stat(folder)
             key = (info.st_dev, info.st_ino)
@@ -153,7 +155,7 @@ def _walk(top: str, exclude_for: ExcludeFor, targets: list[Target],
                 if entry.name in SKIPPED_DIRS or entry.name.endswith(".egg-info"):
                     continue
                 if not matches_exclude(entry.path, root, patterns):
-                    subfolders.append(entry.path)
+                    subfolders.append((entry.path, os.path.join(real, entry.name)))
             elif entry.name.endswith(".py") and (is_file or is_link):
                 if is_link and not is_file:
                     if not os.path.exists(entry.path):
@@ -161,6 +163,7 @@ def _walk(top: str, exclude_for: ExcludeFor, targets: list[Target],
                             (entry.path, "cannot read: broken symbolic link"))
                     continue
                 if not matches_exclude(entry.path, root, patterns):
-                    _add(Target(entry.path, os.path.realpath(entry.path), False, top),
-                         targets, seen_files)
+                    resolved = (os.path.realpath(entry.path) if is_link
+                                else os.path.join(real, entry.name))
+                    _add(Target(entry.path, resolved, False, top), targets, seen_files)
         stack.extend(reversed(subfolders))

@@ -5,11 +5,16 @@ under its project root, with what they were drawn from. A later run reuses a fil
 findings when the file's bytes, its settings and selection, and this build of
 fastapi-lint are the same, and the project's layout is the same: its files and folders,
 the names in those folders, and its router modules (what `module_info` and the layout
-rules read). A file whose checks also read other files (the project index, the custom
-base models, the Alembic configuration: every read of that kind goes through
-`FileContext.index`, `.base_models` or `.migration`, which mark the context) is reused
-only while every file of the project, and every `alembic.ini` and `pyproject.toml`
-in its folders, is unchanged too.
+rules read).
+
+A file whose checks also read other files (every read of that kind goes through
+`FileContext.index`, `.base_models` or `.migration`, which note what they read) is
+reused while nothing it read has changed. When other files of the project changed, each
+changed module's summary is compared, part by part, with the one the last run made
+(kept in the summary cache), and a file is checked again only when it read a part that
+differs: a function it calls, a class it looks up, the project's routes. A file read as
+a whole, an Alembic migration, a changed `alembic.ini` or `pyproject.toml`, or a
+summary that is not at hand any more, counts as changed throughout.
 
 Only `check` reads and writes these results; `--fix` and `--diff` always check afresh.
 A results file that cannot be read is ignored, and one that cannot be written is not
@@ -27,7 +32,7 @@ import logging
 import os
 import sys
 import tempfile
-from typing import Any, Optional, Sequence
+from typing import Any, Optional
 
 from . import __version__, rules
 from .findings import Finding
@@ -37,7 +42,7 @@ from .project.cache import _TAG, CACHE_DIR, _write_once
 logger = logging.getLogger(__name__)
 
 FILE = "results.json"
-_FORMAT = 1
+_FORMAT = 2
 _CONFIGS = ("alembic.ini", "pyproject.toml")
 _ROUTERS = ("/router.py", "router/__init__.py")
 
@@ -68,6 +73,9 @@ def _digest(path: str) -> Optional[str]:
         return None
 
 
+_ALL: frozenset[str] = frozenset(("*",))  # every part of a module changed
+
+
 @dataclasses.dataclass
 class Project:
     """One project root's fingerprints and its stored results."""
@@ -75,20 +83,27 @@ class Project:
     root: str
     layout: str
     content: str
+    configs: str
     digests: dict[str, Optional[str]]  # absolute path -> content digest
+    files: dict[str, str]  # the project's files: relative path -> absolute path
     stored: dict[str, Any]
+    settings: Any = None
+    _changes: Optional[dict[str, frozenset[str]]] = None
 
     @classmethod
-    def read(cls, root: str, exclude: Sequence[str]) -> "Project":
-        files = discover.project_files(root, exclude)
+    def read(cls, root: str, settings: Any) -> "Project":
+        files = discover.project_files(root, settings.exclude)
         layout = hashlib.sha256()
         content = hashlib.sha256()
+        configs = hashlib.sha256()
         digests: dict[str, Optional[str]] = {}
+        paths: dict[str, str] = {}
         folders = {""}
         for relative in sorted(files):
             path = os.path.join(root, *relative.split("/"))
             digest = _digest(path)
             digests[path] = digest
+            paths[relative] = path
             content.update(f"{relative}\0{digest}\n".encode("utf-8", "surrogateescape"))
             layout.update(f"{relative}\n".encode("utf-8", "surrogateescape"))
             if relative == "router.py" or relative.endswith(_ROUTERS):
@@ -109,14 +124,17 @@ class Project:
             for name, is_dir in entries:
                 if name in _CONFIGS and not is_dir:
                     config = _digest(os.path.join(path, name))
-                    content.update(f"{folder}/{name}\0{config}\n".encode(
-                        "utf-8", "surrogateescape"))
+                    line = f"{folder}/{name}\0{config}\n".encode("utf-8",
+                                                                 "surrogateescape")
+                    content.update(line)
+                    configs.update(line)
         stored = _load(os.path.join(root, CACHE_DIR, FILE))
         if (stored.get("format") != _FORMAT or stored.get("code") != code_digest()
                 or stored.get("layout") != layout.hexdigest()
                 or not isinstance(stored.get("files"), dict)):
             stored = {}
-        return cls(root, layout.hexdigest(), content.hexdigest(), digests, stored)
+        return cls(root, layout.hexdigest(), content.hexdigest(), configs.hexdigest(),
+                   digests, paths, stored, settings)
 
     def digest(self, path: str) -> Optional[str]:
         if path not in self.digests:
@@ -132,8 +150,58 @@ class Project:
         if digest is None or entry.get("digest") != digest:
             return None
         if entry.get("consulted", True) and self.stored.get("content") != self.content:
-            return None
+            if not self._unaffected(entry.get("reads")):
+                return None
         return entry
+
+    def _unaffected(self, reads: Any) -> bool:
+        """Whether none of `reads` (a stored entry's, file -> parts) has changed."""
+        if not isinstance(reads, dict) or self.stored.get("configs") != self.configs:
+            return False
+        changes = self.changes()
+        if changes is None:
+            return False
+        for file, parts in reads.items():
+            if not isinstance(parts, list) or not all(
+                    isinstance(part, str) for part in parts):
+                return False
+            if file == "*":
+                if any(part == "*" or changed is _ALL or part in changed
+                       for part in parts for changed in changes.values()):
+                    return False
+                continue
+            changed = changes.get(file)
+            if changed is not None and (changed is _ALL or any(
+                    part == "*" or part in changed for part in parts)):
+                return False
+        return True
+
+    def changes(self) -> Optional[dict[str, frozenset[str]]]:
+        """The project's changed modules since the stored run, each with the parts of
+        its summary that differ (`_ALL`: all may); None when that cannot be told."""
+        if self._changes is not None:
+            return self._changes
+        before = self.stored.get("digests")
+        if not isinstance(before, dict) or self.settings is None:
+            return None
+        changed = [relative for relative, path in self.files.items()
+                   if before.get(relative) != self.digests.get(path)]
+        from .project import index as project_index  # only when something changed
+
+        index = project_index.for_root(self.root, self.settings)
+        keys = self.stored.get("summaries")
+        keys = keys if isinstance(keys, dict) else {}
+        found: dict[str, frozenset[str]] = {}
+        for relative in changed:
+            key = keys.get(relative)
+            old = index.stored_summary(key) if isinstance(key, str) else None
+            if old is None:
+                found[relative] = _ALL
+                continue
+            new = index.summary(relative)
+            found[relative] = project_index.changed_parts(old, new)
+        self._changes = found
+        return found
 
     def still_valid(self) -> dict[str, dict[str, Any]]:
         """The stored entries that would be reused now, whatever their settings."""
@@ -143,12 +211,25 @@ class Project:
                 kept[path] = entry
         return kept
 
+    def unchanged(self) -> bool:
+        """Whether the stored results were made from the project as it is now."""
+        return bool(self.stored) and self.stored.get("content") == self.content and (
+            self.stored.get("configs") == self.configs)
+
     def write(self, entries: dict[str, dict[str, Any]]) -> None:
         """Keep `entries`, with the stored ones of other files still valid."""
         entries = {**self.still_valid(), **entries}
         folder = os.path.join(self.root, CACHE_DIR)
+        summaries = {}
+        for relative, path in self.files.items():
+            key = entries.get(path, {}).get("summary")
+            if isinstance(key, str):
+                summaries[relative] = key
         data = {"format": _FORMAT, "code": code_digest(), "layout": self.layout,
-                "content": self.content, "files": entries}
+                "content": self.content, "configs": self.configs,
+                "digests": {relative: self.digests.get(path)
+                            for relative, path in self.files.items()},
+                "summaries": summaries, "files": entries}
         try:
             os.makedirs(folder, exist_ok=True)
             _write_once(os.path.join(folder, ".gitignore"),
@@ -156,7 +237,8 @@ class Project:
             _write_once(os.path.join(folder, "CACHEDIR.TAG"), _TAG)
             handle, temporary = tempfile.mkstemp(dir=folder, prefix=".results-")
             with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(data, out, separators=(",", ":"))
+                # `dumps` encodes in one C call; `dump` writes piece by piece.
+                out.write(json.dumps(data, separators=(",", ":")))
             os.replace(temporary, os.path.join(folder, FILE))
         except OSError as error:
             logger.debug("fastapi-lint: results not kept in %s: %s", folder, error)
@@ -171,6 +253,7 @@ def _load(path: str) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+@functools.lru_cache(maxsize=256)
 def job_key(settings: Any, selected: frozenset, root: str) -> str:
     """What else a file's results depend on: settings, codes selected, project root."""
     text = repr((settings, sorted(selected), root))
@@ -178,6 +261,21 @@ def job_key(settings: Any, selected: frozenset, root: str) -> str:
 
 
 # -- a file's result, to JSON and back ----------------------------------------------
+
+def dump_reads(reads: Any, path: str, root: str) -> Optional[dict[str, list[str]]]:
+    """What a file's findings read, file -> parts, less the file itself (it is
+    checked again whenever it changes); None when unknown."""
+    if reads is None:
+        return None
+    if isinstance(reads, dict):  # stored by an earlier run and reused as it was
+        return reads
+    own = os.path.relpath(path, root).replace(os.sep, "/")
+    table: dict[str, list[str]] = {}
+    for file, part in reads:
+        if file != own:
+            table.setdefault(file, []).append(part)
+    return table
+
 
 def dump_result(result: Any) -> dict[str, Any]:
     """The parts of a `runner.FileResult` of a check that a report reads."""

@@ -69,6 +69,9 @@ class FileResult:
     notes: list[str] = dataclasses.field(default_factory=list)
     lines: int = 0
     consulted: bool = True  # whether the findings drew on other files of the project
+    # What they drew on (`FileContext.reads`), None when unknown: any change then counts.
+    reads: Optional[list[tuple[str, str]]] = None
+    summary_key: Optional[str] = None  # the cache key of the file's own summary
 
 
 def _filtered(tree: ast.Module, src: source.Source, job: Job,
@@ -117,6 +120,9 @@ def run_job(job: Job) -> FileResult:
     observed: dict = {}
     findings = _filtered(tree, src, job, observed)
     result.consulted = observed.get("consulted", True)
+    if "reads" in observed:
+        result.reads = sorted(observed["reads"])
+    result.summary_key = observed.get("summary_key")
     if job.mode != CHECK and _any_fixable(findings, job.unsafe):
         findings, src = _fix(job, src, findings, result)
     result.findings = findings

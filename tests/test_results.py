@@ -123,3 +123,148 @@ def test_checking_one_file_keeps_the_other_files_results(root, monkeypatch):
     again = run("check", "-j1", ".", cwd=root)
     assert checked == [] and again.out == everything.out
     index.clear()
+
+
+def checked_files(root: Path, monkeypatch) -> tuple[list[str], str]:
+    """(the files a run checks afresh, relative to `root`; its report), as if the run
+    were a new process."""
+    index.clear()
+    checked: list[str] = []
+    real = runner.run_job
+    monkeypatch.setattr(runner, "run_job", lambda job: checked.append(
+        Path(job.path).relative_to(root).as_posix()) or real(job))
+    outcome = run("check", "-j1", ".", cwd=root)
+    monkeypatch.setattr(runner, "run_job", real)
+    index.clear()
+    return sorted(checked), outcome.out
+
+
+HELPERS = Path("shop") / "orders" / "helpers.py"
+ROUTER = "shop/orders/router.py"
+
+
+def test_a_new_function_nobody_calls_rechecks_only_its_file(root, monkeypatch):
+    checked_files(root, monkeypatch)
+    helpers = root / HELPERS
+    helpers.write_text(helpers.read_text() + "\n\ndef unused(value):\n    return value\n")
+    checked, out = checked_files(root, monkeypatch)
+    assert checked == [HELPERS.as_posix()]
+    assert out == fresh(root)
+
+
+def test_a_called_helper_that_starts_blocking_rechecks_its_callers(root, monkeypatch):
+    first, before = checked_files(root, monkeypatch)
+    assert "checksum" not in before
+    helpers = root / HELPERS
+    helpers.write_text(helpers.read_text().replace(
+        "return len(json.dumps(order))",
+        "return len(Path('sums').read_text()) + len(json.dumps(order))"))
+    checked, out = checked_files(root, monkeypatch)
+    assert HELPERS.as_posix() in checked and ROUTER in checked
+    assert len(checked) < len(first)  # the files that never read `checksum` are kept
+    assert "`checksum()` in `show`" in out or "checksum -> " in out
+    assert out == fresh(root)
+
+
+def test_an_edit_that_moves_lines_rechecks_readers_of_what_moved(root, monkeypatch):
+    checked_files(root, monkeypatch)
+    helpers = root / HELPERS
+    helpers.write_text("\n\n" + helpers.read_text())
+    checked, out = checked_files(root, monkeypatch)
+    assert ROUTER in checked  # the calls it reads are stored with their lines
+    assert out == fresh(root)
+
+
+def test_a_changed_route_rechecks_the_files_reading_every_route(root, monkeypatch):
+    checked_files(root, monkeypatch)
+    router = root / ROUTER
+    router.write_text(router.read_text().replace('"/{order_id}", status_code=200',
+                                                 '"/{id}", status_code=200'))
+    checked, out = checked_files(root, monkeypatch)
+    assert ROUTER in checked
+    assert out == fresh(root)
+
+
+def test_without_the_old_summary_every_reader_is_checked_again(root, monkeypatch):
+    first, _ = checked_files(root, monkeypatch)
+    for folder in (root / CACHE_DIR).iterdir():
+        if folder.is_dir():
+            shutil.rmtree(folder)  # the summaries; the results stay
+    helpers = root / HELPERS
+    helpers.write_text(helpers.read_text() + "\n\ndef unused(value):\n    return value\n")
+    checked, out = checked_files(root, monkeypatch)
+    assert ROUTER in checked and HELPERS.as_posix() in checked
+    assert out == fresh(root)
+
+
+def test_a_changed_pyproject_rechecks_every_file_that_read_others(root, monkeypatch):
+    first, _ = checked_files(root, monkeypatch)
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + "\n# a comment\n")
+    checked, out = checked_files(root, monkeypatch)
+    assert ROUTER in checked
+    assert out == fresh(root)
+
+
+@pytest.mark.parametrize("reads", [None, [], {"x": "f:y"}, {"x": [1, 2]},
+                                   {"*": [["r"]]}, {"shop/orders/helpers.py": [{}]}])
+def test_damaged_reads_count_as_changed(root, monkeypatch, reads):
+    checked_files(root, monkeypatch)
+    stored = root / CACHE_DIR / FILE
+    data = json.loads(stored.read_text())
+    for entry in data["files"].values():
+        entry["reads"] = reads
+    data["summaries"] = {"shop/orders/helpers.py": "../../../../etc/passwd"}
+    stored.write_text(json.dumps(data))
+    helpers = root / HELPERS
+    helpers.write_text(helpers.read_text() + "\n\ndef unused(value):\n    return value\n")
+    checked, out = checked_files(root, monkeypatch)
+    assert ROUTER in checked
+    assert out == fresh(root)
+
+
+def test_summary_parts_survive_the_cache(root):
+    from fastapi_lint import options
+    from fastapi_lint.project.summary import ModuleSummary
+
+    project = index.build(str(root), options.build({"cache": False}))
+    for file in project.files:
+        summary = project.summary(file)
+        again = ModuleSummary.from_json(json.loads(json.dumps(summary.to_json())))
+        assert index.changed_parts(summary, again) == frozenset(), file
+    helpers = project.summary(HELPERS.as_posix())
+    assert "f:checksum" in index.summary_parts(helpers)
+    assert index.changed_parts(helpers, None) == frozenset(index.summary_parts(helpers))
+
+
+def test_memoised_answers_note_what_they_were_drawn_from_for_every_reader(root):
+    from fastapi_lint import options
+
+    project = index.build(str(root), options.build({"cache": False}))
+    readers = []
+    for _ in range(2):  # the second reader is answered from memory
+        reads: set = set()
+        project.reading(reads)
+        key = project.callee("shop.orders.helpers.load_order")
+        assert project.blocking_chain(key)
+        assert project.lookup("shop.notify.send_now") is not None
+        project.remember("routes", project.routes)
+        readers.append(reads)
+    first, second = readers
+    assert first == second
+    assert ("shop/orders/helpers.py", "f:read_file") in second  # through the chain
+    assert ("shop/notify/__init__.py", "e:send_now") in second  # through a re-export
+    assert ("*", "r") in second
+
+
+@pytest.mark.parametrize("path, cwd", [
+    ("/a/b/c.py", "/a"), ("/a/b/c.py", "/a/"), ("/a/bc.py", "/a/b"), ("/a/b.py", "/"),
+    ("/x/y.py", "/a"), ("/a/b/../c.py", "/a"), ("/a/./b.py", "/a")])
+def test_display_paths_are_what_relpath_gives(path, cwd):
+    import os
+
+    from fastapi_lint.cli import display_path
+
+    relative = os.path.relpath(path, cwd)
+    expected = path if relative.startswith(os.pardir) else relative
+    assert display_path(path, cwd) == expected

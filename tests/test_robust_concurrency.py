@@ -320,11 +320,11 @@ def test_a_file_changed_while_it_is_checked_is_checked_again(
 
 WRITER = """
 import sys
-from fastapi_lint import results
+from fastapi_lint import options, results
 from fastapi_lint.project.cache import SummaryCache
 root, me, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
 cache = SummaryCache(root, "index-stress-0")
-project = results.Project.read(root, ())
+project = results.Project.read(root, options.build({}))
 for round_ in range(rounds):
     for n in range(8):
         cache.put(f"d{n}", {"n": n, "writer": me, "pad": "x" * 50_000})

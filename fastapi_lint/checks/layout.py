@@ -95,13 +95,13 @@ def _is_exception(path: str) -> bool:
 
 def _route_models(index) -> set:
     """The project classes routes take as a body or return, by (file, qualname)."""
-    cached = index.memo.get("models")
-    if cached is None:
-        cached = set()
+    def compute() -> set:
+        found = set()
         for _, route in index.routes():
             for path in route.models:
                 target = index.lookup(path)
                 if target is not None and target.kind == "class":
-                    cached.add(target.key)
-        index.memo["models"] = cached
-    return cached
+                    found.add(target.key)
+        return found
+
+    return index.remember("models", compute)

@@ -365,17 +365,16 @@ def _kind(resource: str, name: str) -> str:
 
 def _parameter_names(index: ProjectIndex) -> dict:
     """(resource, kind) -> spelling -> (routes using it, where the first one is)."""
-    cached = index.memo.get("FBP303")
-    if cached is not None:
-        return cached
-    names: dict[tuple[str, str], dict[str, tuple[int, str]]] = {}
-    for file, route in index.routes():
-        for resource, kind, name in route_parameters(index, route):
-            spellings = names.setdefault((resource, kind), {})
-            count, where = spellings.get(name, (0, f"{file}:{route.line}"))
-            spellings[name] = (count + 1, where)
-    index.memo["FBP303"] = names
-    return names
+    def compute() -> dict:
+        names: dict[tuple[str, str], dict[str, tuple[int, str]]] = {}
+        for file, route in index.routes():
+            for resource, kind, name in route_parameters(index, route):
+                spellings = names.setdefault((resource, kind), {})
+                count, where = spellings.get(name, (0, f"{file}:{route.line}"))
+                spellings[name] = (count + 1, where)
+        return names
+
+    return index.remember("FBP303", compute)
 
 
 def _preferred(resource: str, spellings: dict[str, tuple[int, str]]) -> str:

@@ -26,8 +26,12 @@ GENERIC = frozenset(("typing.Generic", "typing_extensions.Generic"))
 _MAX_BYTES = 2_000_000
 
 
-def custom_base_models(info: ModuleInfo, settings: Settings) -> tuple[str, ...]:
-    """Dotted paths of the project's base models; empty when it has none."""
+def custom_base_models(info: ModuleInfo, settings: Settings,
+                       read: Optional[list[str]] = None) -> tuple[str, ...]:
+    """Dotted paths of the project's base models; empty when it has none.
+
+    `read`, when given, gets the path of each module read for them.
+    """
     if settings.base_model:
         return (settings.base_model,)
     if info.app_root is None:
@@ -43,6 +47,8 @@ def custom_base_models(info: ModuleInfo, settings: Settings) -> tuple[str, ...]:
             path, package = os.path.join(info.app_root, name, "__init__.py"), module
         else:
             continue
+        if read is not None:
+            read.append(path)
         try:
             stat = os.stat(path)
         except OSError:

@@ -53,7 +53,7 @@ class SummaryCache:
             handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
             try:
                 with os.fdopen(handle, "w", encoding="utf-8") as out:
-                    json.dump(data, out, separators=(",", ":"))
+                    out.write(json.dumps(data, separators=(",", ":")))  # one C call
                 os.replace(temporary, os.path.join(self.folder, digest + ".json"))
             except BaseException:
                 _remove(temporary)

@@ -25,8 +25,11 @@ def project_files(root: str, exclude: Iterable[str] = ()) -> list[str]:
         return []
     other_projects: dict[str, bool] = {}
     kept = []
+    prefix = root.rstrip(os.sep) + os.sep
     for target in found.targets:
-        relative = os.path.relpath(target.path, root)
+        path = target.path
+        relative = (path[len(prefix):] if path.startswith(prefix)
+                    else os.path.relpath(path, root))
         if relative.startswith(os.pardir) or _in_other_project(
                 root, os.path.dirname(target.path), other_projects):
             continue

@@ -36,8 +36,14 @@ from .summary import SCHEMA, Class, Function, ModuleSummary, RouteInfo, summaris
 logger = logging.getLogger(__name__)
 
 Key = tuple[str, str]  # (file relative to the root, qualified name)
+# What a check read of one module's summary: (file, part). Parts: `f:<qualname>` (a
+# function, or its absence), `c:<qualname>` (a class), `e:<name>` (a re-export), `a:<name>`
+# (an `Annotated` alias), `r` (its routes), `i` (its `include_router` calls), `*` (all of
+# the file). The file `*` stands for every file of the project.
+Read = tuple[str, str]
 LOCAL = "<local>"
 _MAX_CHAIN = 8
+_DIGEST = re.compile(r"[0-9a-f]{40}")
 # A route decorator or an `add_api_route` call: files without one register no route.
 _ROUTE_TEXT = re.compile(
     rb"@[\w.]+\.(?:get|post|put|patch|delete|options|head|trace|api_route|websocket)"
@@ -73,13 +79,18 @@ class ProjectIndex:
         self._digests: dict[str, str] = {}
         self.skipped: dict[str, str] = {}  # files that could not be summarised, and why
         self._summaries: dict[str, Optional[ModuleSummary]] = {}
-        self._lookups: dict[str, Optional[Target]] = {}
+        self._lookups: dict[str, tuple[Optional[Target], frozenset[Read]]] = {}
         self._chains: dict[Key, Optional[tuple[str, ...]]] = {}
+        self._chain_reads: dict[Key, frozenset[Read]] = {}
         self._routes: Optional[list[tuple[str, RouteInfo]]] = None
         self._route_files: list[str] = []  # files that route or include routers
         self._known = set(self.files)
         self._lock = threading.RLock()
-        self.memo: dict[str, object] = {}  # what checks derive from the whole project
+        # What checks derive from the whole project, with what it was derived from.
+        self._memo: dict[str, tuple[object, frozenset[Read]]] = {}
+        # Where the summary parts read are noted: the reads of the file being checked,
+        # then one set per memoised answer being worked out (see `reading`).
+        self._readers: list[set[Read]] = []
 
     @classmethod
     def local(cls, summary: ModuleSummary, settings: Settings) -> "ProjectIndex":
@@ -96,7 +107,7 @@ class ProjectIndex:
             self.heads = self.heads | {summary.module.split(".")[0]}
             self._lookups.clear()
             self._routes = None
-            self.memo.clear()
+            self._memo.clear()
 
     def relative(self, path: Optional[str]) -> Optional[str]:
         """The file's key in this index, or None when the index does not list it."""
@@ -105,6 +116,58 @@ class ProjectIndex:
         relative = os.path.relpath(os.path.abspath(path), self.root)
         relative = relative.replace(os.sep, "/")
         return relative if relative in self._known else None
+
+    # -- what a file's findings were drawn from -------------------------------------
+
+    def reading(self, reads: set[Read]) -> None:
+        """Note in `reads` every summary part read from now on (until the next call).
+
+        A front end checks one file at a time per process: the context of the file
+        being checked hands its set here each time it gives a check the index.
+        """
+        self._readers = [reads]
+
+    def _read(self, file: str, part: str) -> None:
+        for reads in self._readers:
+            reads.add((file, part))
+
+    def _replay(self, reads: Iterable[Read]) -> None:
+        """Note again what a memoised answer was drawn from."""
+        for readers in self._readers:
+            readers.update(reads)
+
+    def _tracking(self) -> set[Read]:
+        reads: set[Read] = set()
+        self._readers.append(reads)
+        return reads
+
+    def _tracked(self, reads: set[Read]) -> frozenset[Read]:
+        """Stop noting into `reads` (from `_tracking`); what it holds is noted by the
+        readers around it too."""
+        if self._readers and self._readers[-1] is reads:
+            self._readers.pop()
+        self._replay(reads)
+        return frozenset(reads)
+
+    def remember(self, name: str, compute: Any) -> Any:
+        """`compute()`, worked out once per index; every later caller is noted as
+        having read what the first one read."""
+        if name in self._memo:
+            value, reads = self._memo[name]
+            self._replay(reads)
+            return value
+        with self._lock:
+            tracking = self._tracking()
+            try:
+                value = compute()
+            finally:
+                reads = self._tracked(tracking)
+            self._memo[name] = (value, reads)
+            return value
+
+    def digest(self, file: str) -> Optional[str]:
+        """The cache key the file's summary was made under, when it was made."""
+        return self._digests.get(file)
 
     # -- summaries ------------------------------------------------------------------
 
@@ -137,6 +200,12 @@ class ProjectIndex:
             if summary is not None and self.cache is not None:
                 self.cache.put(digest, summary.to_json())
         return summary
+
+    def stored_summary(self, digest: str) -> Optional[ModuleSummary]:
+        """The summary the cache keeps under `digest`, if it does."""
+        if not _DIGEST.fullmatch(digest):
+            return None  # not a key `content_digest` makes: never a path to open
+        return self._cached(digest, digest)
 
     def _cached(self, file: str, digest: str) -> Optional[ModuleSummary]:
         stored = self.cache.get(digest) if self.cache is not None else None
@@ -214,10 +283,12 @@ class ProjectIndex:
         logger.info("fastapi-lint: project index skips %s: %s", file, reason)
 
     def function(self, key: Key) -> Optional[Function]:
+        self._read(key[0], "f:" + key[1])
         summary = self.summary(key[0])
         return summary.functions.get(key[1]) if summary is not None else None
 
     def class_(self, key: Key) -> Optional[Class]:
+        self._read(key[0], "c:" + key[1])
         summary = self.summary(key[0])
         return summary.classes.get(key[1]) if summary is not None else None
 
@@ -230,11 +301,17 @@ class ProjectIndex:
         `pkg.mod.Cls.meth` (the method, found through the bases), through re-exports as
         `from .service import f` in a package's `__init__`.
         """
-        if path in self._lookups:
-            return self._lookups[path]
+        known = self._lookups.get(path)
+        if known is not None:
+            self._replay(known[1])
+            return known[0]
         with self._lock:
-            found = self._lookup(path, 0)
-            self._lookups[path] = found
+            tracking = self._tracking()
+            try:
+                found = self._lookup(path, 0)
+            finally:
+                reads = self._tracked(tracking)
+            self._lookups[path] = (found, reads)
             return found
 
     def _lookup(self, path: str, depth: int) -> Optional[Target]:
@@ -252,12 +329,15 @@ class ProjectIndex:
     def _in_module(self, file: str, rest: list[tuple[str, str]], depth: int):
         summary = self.summary(file)
         if summary is None:
+            self._read(file, "*")
             return None
         for cut in range(len(rest), 0, -1):
             if any(suffix for _, suffix in rest[: cut - 1]):
                 continue
             qualname = ".".join(name for name, _ in rest[:cut])
             suffix, tail = rest[cut - 1][1], rest[cut:]
+            self._read(file, "f:" + qualname)
+            self._read(file, "c:" + qualname)
             if qualname in summary.functions:
                 if suffix or tail:
                     return None
@@ -265,6 +345,7 @@ class ProjectIndex:
             if qualname in summary.classes:
                 return self._member(file, qualname, suffix, tail, depth)
         name, suffix = rest[0]
+        self._read(file, "e:" + name)
         exported = summary.exports.get(name)
         if exported is None:
             return None
@@ -286,8 +367,11 @@ class ProjectIndex:
         seen.add((file, qualname))
         summary = self.summary(file)
         if summary is None:
+            self._read(file, "*")
             return None
         method = f"{qualname}.{name}"
+        self._read(file, "f:" + method)
+        self._read(file, "c:" + qualname)
         if method in summary.functions:
             return Target("function", file, method)
         cls = summary.classes.get(qualname)
@@ -310,9 +394,13 @@ class ProjectIndex:
             if file is None:
                 continue
             summary = self.summary(file)
+            if summary is None:
+                self._read(file, "*")
             if summary is None or cut != len(tokens) - 1:
                 return None
             name = tokens[-1][0]
+            self._read(file, "a:" + name)
+            self._read(file, "e:" + name)
             if name in summary.aliases:
                 return summary.aliases[name]
             exported = summary.exports.get(name)
@@ -358,16 +446,27 @@ class ProjectIndex:
         in the source, so every process reports the same chain.
         """
         if key in self._chains:
+            self._replay(self._chain_reads.get(key, ()))
             return self._chains[key]
         with self._lock:
-            return self._solve(key)
+            tracking = self._tracking()
+            solved: list[Key] = []
+            try:
+                return self._solve(key, solved)
+            finally:
+                reads = self._tracked(tracking)
+                for done in solved:  # the answers of one solve share what it read
+                    self._chain_reads[done] = reads
 
-    def _solve(self, start: Key) -> Optional[tuple[str, ...]]:
+    def _solve(self, start: Key, solved: list[Key]) -> Optional[tuple[str, ...]]:
         edges: dict[Key, list[Key]] = {}
         stack = [start]
         while stack:
             key = stack.pop()
-            if key in edges or key in self._chains:
+            if key in self._chains:
+                self._replay(self._chain_reads.get(key, ()))
+                continue
+            if key in edges:
                 continue
             function = self.function(key)
             targets: list[Key] = []
@@ -397,6 +496,7 @@ class ProjectIndex:
                     changed = True
         for key in edges:
             self._chains[key] = self._chain(key, edges, distance)
+            solved.append(key)
         return self._chains[start]
 
     def _distance(self, key: Key, distance: dict[Key, int]) -> Optional[int]:
@@ -428,6 +528,7 @@ class ProjectIndex:
 
     def routes(self) -> list[tuple[str, RouteInfo]]:
         """Every route with a literal path in the project, with the file it is in."""
+        self._read("*", "r")
         if self._routes is not None:
             return self._routes
         with self._lock:
@@ -476,16 +577,7 @@ class ProjectIndex:
         included; `[""]` for a router included nowhere (or unknown)."""
         if router is None:
             return [""]
-        table = self.memo.get("includes")
-        if table is None:
-            table = {}
-            self.routes()
-            for file in self._route_files:
-                summary = self.summary(file)
-                for child, parent, prefix in summary.includes if summary else ():
-                    table.setdefault(self.canonical(child), []).append(
-                        (self.canonical(parent), prefix))
-            self.memo["includes"] = table
+        table = self.remember("includes", self._includes)
         found: list[str] = []
         stack = [(self.canonical(router), "", 0)]
         while stack and len(found) < 16:
@@ -497,6 +589,39 @@ class ProjectIndex:
             for parent, prefix in parents:
                 stack.append((parent, prefix + tail, depth + 1))
         return sorted(set(found))
+
+
+    def _includes(self) -> dict[str, list[tuple[str, str]]]:
+        """Each router to the routers that include it, with the literal prefix."""
+        self._read("*", "i")
+        table: dict[str, list[tuple[str, str]]] = {}
+        self.routes()
+        for file in self._route_files:
+            summary = self.summary(file)
+            for child, parent, prefix in summary.includes if summary else ():
+                table.setdefault(self.canonical(child), []).append(
+                    (self.canonical(parent), prefix))
+        return table
+
+
+def summary_parts(summary: Optional[ModuleSummary]) -> dict[str, Any]:
+    """A summary cut into the parts a check can read (see `Read`)."""
+    if summary is None:
+        return {}
+    parts: dict[str, Any] = {"r": summary.routes, "i": summary.includes}
+    parts.update(("f:" + name, value) for name, value in summary.functions.items())
+    parts.update(("c:" + name, value) for name, value in summary.classes.items())
+    parts.update(("e:" + name, value) for name, value in summary.exports.items())
+    parts.update(("a:" + name, value) for name, value in summary.aliases.items())
+    return parts
+
+
+def changed_parts(old: Optional[ModuleSummary],
+                  new: Optional[ModuleSummary]) -> frozenset[str]:
+    """The parts that differ between two summaries of a module."""
+    before, after = summary_parts(old), summary_parts(new)
+    return frozenset(part for part in before.keys() | after.keys()
+                     if before.get(part) != after.get(part))
 
 
 def blocking_label(path: str) -> str:
