@@ -289,7 +289,7 @@ def _run_reusing(jobs: list[runner.Job], workers: int) -> list[runner.FileResult
             continue
         kept.setdefault(project.root, {})[job.path] = {
             "key": key, "digest": digest, "consulted": result.consulted,
-            "reads": results_cache.dump_reads(result.reads, job.path, project.root),
+            "reads": result.reads,  # `Project.write` stores them
             "summary": result.summary_key, "result": results_cache.dump_result(result)}
     for root, entries in kept.items():
         project = projects[root]

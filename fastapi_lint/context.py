@@ -17,6 +17,7 @@ from .names import FunctionNode, Names, Scope
 from .options import Settings
 from .project import basemodels, migrations, testfiles
 from .project.layout import ModuleInfo, module_info
+from .project.reads import Reads
 from .surface import Surface
 
 if TYPE_CHECKING:
@@ -65,10 +66,10 @@ class FileContext:
         self.memo: dict[Any, Any] = {}
         # Whether a check read other files (through `index`, `base_models` or
         # `migration`), and what: the summary parts read from the index (see
-        # `project.index.Read`), `(file, "*")` for a whole file read, and `("*", "*")`
+        # `project.reads.Read`), `(file, "*")` for a whole file read, and `("*", "*")`
         # when the findings may change with any file of the project.
         self.consulted = False
-        self.reads: set[tuple[str, str]] = set()
+        self.reads = Reads()
         self._summary: Optional[tuple[ModuleSummary, dict[int, str]]] = None
         self._project: Optional[tuple[ProjectIndex, str]] = None
 
@@ -170,7 +171,7 @@ class FileContext:
         if self.path in (None, "-", "stdin"):
             return None
         self.consulted = True
-        self.reads.add(("*", "*"))  # the other migrations and Alembic's settings
+        self.reads.add("*", "*")  # the other migrations and Alembic's settings
         return migrations.migration_file(self.info.path, self.settings,
                                          self.info.project_root)
 
@@ -191,9 +192,9 @@ class FileContext:
         for path in read:
             relative = os.path.relpath(path, root) if root else None
             if relative is None or relative.startswith(os.pardir):
-                self.reads.add(("*", "*"))
+                self.reads.add("*", "*")
             else:
-                self.reads.add((relative.replace(os.sep, "/"), "*"))
+                self.reads.add(relative.replace(os.sep, "/"), "*")
         return found
 
     def scope(self, func: FunctionNode) -> Scope:

@@ -37,12 +37,13 @@ from typing import Any, Optional
 from . import __version__, rules
 from .findings import Finding
 from .project import discover
+from .project import reads as reads_table
 from .project.cache import _TAG, CACHE_DIR, _write_once
 
 logger = logging.getLogger(__name__)
 
 FILE = "results.json"
-_FORMAT = 2
+_FORMAT = 3
 _CONFIGS = ("alembic.ini", "pyproject.toml")
 _ROUTERS = ("/router.py", "router/__init__.py")
 
@@ -89,6 +90,8 @@ class Project:
     stored: dict[str, Any]
     settings: Any = None
     _changes: Optional[dict[str, frozenset[str]]] = None
+    _affected: Optional[list[bool]] = None  # per stored kept answer
+    _rows: Optional[list[Optional[reads_table.Reads]]] = None
 
     @classmethod
     def read(cls, root: str, settings: Any) -> "Project":
@@ -154,27 +157,40 @@ class Project:
                 return None
         return entry
 
-    def _unaffected(self, reads: Any) -> bool:
-        """Whether none of `reads` (a stored entry's, file -> parts) has changed."""
-        if not isinstance(reads, dict) or self.stored.get("configs") != self.configs:
+    def _unaffected(self, stored: Any) -> bool:
+        """Whether nothing a stored entry's reads (see `reads.Table.dump`) has
+        changed."""
+        if not isinstance(stored, dict) or self.stored.get("configs") != self.configs:
             return False
         changes = self.changes()
-        if changes is None:
+        affected = self._affected_answers()
+        if changes is None or affected is None:
             return False
-        for file, parts in reads.items():
-            if not isinstance(parts, list) or not all(
-                    isinstance(part, str) for part in parts):
-                return False
-            if file == "*":
-                if any(part == "*" or changed is _ALL or part in changed
-                       for part in parts for changed in changes.values()):
-                    return False
-                continue
-            changed = changes.get(file)
-            if changed is not None and (changed is _ALL or any(
-                    part == "*" or part in changed for part in parts)):
-                return False
-        return True
+        groups = stored.get("groups")
+        if not isinstance(groups, list) or not all(
+                type(number) is int and 0 <= number < len(affected)
+                and not affected[number] for number in groups):
+            return False
+        return not _touched(stored.get("parts"), changes)
+
+    def _affected_answers(self) -> Optional[list[bool]]:
+        """For each kept answer stored, whether what it read has changed (answers
+        refer to earlier ones only: one pass in order)."""
+        if self._affected is None:
+            rows = self.stored.get("groups")
+            changes = self.changes()
+            if not isinstance(rows, list) or changes is None:
+                return None
+            affected: list[bool] = []
+            for row in rows:
+                groups = row.get("groups") if isinstance(row, dict) else None
+                affected.append(
+                    not isinstance(groups, list)
+                    or _touched(row.get("parts"), changes)
+                    or not all(type(number) is int and 0 <= number < len(affected)
+                               and not affected[number] for number in groups))
+            self._affected = affected
+        return self._affected
 
     def changes(self) -> Optional[dict[str, frozenset[str]]]:
         """The project's changed modules since the stored run, each with the parts of
@@ -211,6 +227,16 @@ class Project:
                 kept[path] = entry
         return kept
 
+    def stored_reads(self, stored: Any) -> Optional[reads_table.Reads]:
+        """A stored entry's reads as `Reads` (None when unknown or malformed)."""
+        if self._rows is None:
+            rows: list[Optional[reads_table.Reads]] = []
+            table = self.stored.get("groups")
+            for row in table if isinstance(table, list) else ():
+                rows.append(reads_table.load(row, rows))
+            self._rows = rows
+        return reads_table.load(stored, self._rows)
+
     def unchanged(self) -> bool:
         """Whether the stored results were made from the project as it is now."""
         return bool(self.stored) and self.stored.get("content") == self.content and (
@@ -218,7 +244,15 @@ class Project:
 
     def write(self, entries: dict[str, dict[str, Any]]) -> None:
         """Keep `entries`, with the stored ones of other files still valid."""
-        entries = {**self.still_valid(), **entries}
+        entries = {path: dict(entry) for path, entry in
+                   {**self.still_valid(), **entries}.items()}
+        table = reads_table.Table()
+        for path, entry in entries.items():
+            reads = entry.get("reads")
+            if not isinstance(reads, reads_table.Reads):
+                reads = self.stored_reads(reads)
+            own = os.path.relpath(path, self.root).replace(os.sep, "/")
+            entry["reads"] = None if reads is None else table.dump(reads, own)
         folder = os.path.join(self.root, CACHE_DIR)
         summaries = {}
         for relative, path in self.files.items():
@@ -229,7 +263,7 @@ class Project:
                 "content": self.content, "configs": self.configs,
                 "digests": {relative: self.digests.get(path)
                             for relative, path in self.files.items()},
-                "summaries": summaries, "files": entries}
+                "summaries": summaries, "groups": table.rows, "files": entries}
         try:
             os.makedirs(folder, exist_ok=True)
             _write_once(os.path.join(folder, ".gitignore"),
@@ -242,6 +276,25 @@ class Project:
             os.replace(temporary, os.path.join(folder, FILE))
         except OSError as error:
             logger.debug("fastapi-lint: results not kept in %s: %s", folder, error)
+
+
+def _touched(parts: Any, changes: dict[str, frozenset[str]]) -> bool:
+    """Whether stored parts (file -> names) meet a change; True when malformed."""
+    if not isinstance(parts, dict):
+        return True
+    for file, names in parts.items():
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            return True
+        if file == "*":
+            if any(name == "*" or changed is _ALL or name in changed
+                   for name in names for changed in changes.values()):
+                return True
+            continue
+        changed = changes.get(file)
+        if changed is not None and (changed is _ALL or any(
+                name == "*" or name in changed for name in names)):
+            return True
+    return False
 
 
 def _load(path: str) -> dict[str, Any]:
@@ -261,21 +314,6 @@ def job_key(settings: Any, selected: frozenset, root: str) -> str:
 
 
 # -- a file's result, to JSON and back ----------------------------------------------
-
-def dump_reads(reads: Any, path: str, root: str) -> Optional[dict[str, list[str]]]:
-    """What a file's findings read, file -> parts, less the file itself (it is
-    checked again whenever it changes); None when unknown."""
-    if reads is None:
-        return None
-    if isinstance(reads, dict):  # stored by an earlier run and reused as it was
-        return reads
-    own = os.path.relpath(path, root).replace(os.sep, "/")
-    table: dict[str, list[str]] = {}
-    for file, part in reads:
-        if file != own:
-            table.setdefault(file, []).append(part)
-    return table
-
 
 def dump_result(result: Any) -> dict[str, Any]:
     """The parts of a `runner.FileResult` of a check that a report reads."""

@@ -16,7 +16,7 @@ import difflib
 import gc
 import logging
 import os
-from typing import Iterable, Iterator, Optional
+from typing import Any, Iterable, Iterator, Optional
 
 from . import noqa, source
 from .checks import PROJECT_CODES
@@ -69,8 +69,9 @@ class FileResult:
     notes: list[str] = dataclasses.field(default_factory=list)
     lines: int = 0
     consulted: bool = True  # whether the findings drew on other files of the project
-    # What they drew on (`FileContext.reads`), None when unknown: any change then counts.
-    reads: Optional[list[tuple[str, str]]] = None
+    # What they drew on (`FileContext.reads`, or as stored by the run whose result is
+    # reused), None when unknown: any change then counts.
+    reads: Any = None
     summary_key: Optional[str] = None  # the cache key of the file's own summary
 
 
@@ -120,8 +121,7 @@ def run_job(job: Job) -> FileResult:
     observed: dict = {}
     findings = _filtered(tree, src, job, observed)
     result.consulted = observed.get("consulted", True)
-    if "reads" in observed:
-        result.reads = sorted(observed["reads"])
+    result.reads = observed.get("reads")
     result.summary_key = observed.get("summary_key")
     if job.mode != CHECK and _any_fixable(findings, job.unsafe):
         findings, src = _fix(job, src, findings, result)

@@ -11,6 +11,7 @@ import pytest
 from clirun import program, run
 from fastapi_lint import runner
 from fastapi_lint.project import index
+from fastapi_lint.project.reads import Reads, Table, load
 from fastapi_lint.project.cache import CACHE_DIR
 from fastapi_lint.results import FILE
 from harness import FIXTURES
@@ -243,13 +244,13 @@ def test_memoised_answers_note_what_they_were_drawn_from_for_every_reader(root):
     project = index.build(str(root), options.build({"cache": False}))
     readers = []
     for _ in range(2):  # the second reader is answered from memory
-        reads: set = set()
+        reads = Reads()
         project.reading(reads)
         key = project.callee("shop.orders.helpers.load_order")
         assert project.blocking_chain(key)
         assert project.lookup("shop.notify.send_now") is not None
         project.remember("routes", project.routes)
-        readers.append(reads)
+        readers.append(reads.flat())
     first, second = readers
     assert first == second
     assert ("shop/orders/helpers.py", "f:read_file") in second  # through the chain
@@ -268,3 +269,79 @@ def test_display_paths_are_what_relpath_gives(path, cwd):
     relative = os.path.relpath(path, cwd)
     expected = path if relative.startswith(os.pardir) else relative
     assert display_path(path, cwd) == expected
+
+
+def test_kept_answers_are_stored_once_and_read_back_whole():
+    shared = Reads()
+    for number in range(20):  # too many parts to copy into every reader
+        shared.add(f"m{number}.py", "f:run")
+    inner = Reads()
+    inner.add("deep.py", "c:Model")
+    shared.include(inner)
+    readers = []
+    for number in range(3):
+        reads = Reads()
+        reads.add("own.py", "f:main")
+        reads.add(f"other{number}.py", "e:name")
+        reads.include(shared)
+        readers.append(reads)
+    small = Reads()
+    small.add("tiny.py", "f:x")
+    readers[0].include(small)  # small answers are copied, not referenced
+    assert ("tiny.py", "f:x") in readers[0].parts and not small.groups
+    table = Table()
+    dumped = [table.dump(reads, own="own.py") for reads in readers]
+    assert len(table.rows) == 1  # `shared`, whose `inner` was copied into it
+    assert all(entry["groups"] == [0] for entry in dumped)
+    assert "own.py" not in dumped[1]["parts"]
+    rows: list = []
+    for row in json.loads(json.dumps(table.rows)):
+        rows.append(load(row, rows))
+    again = load(json.loads(json.dumps(dumped[2])), rows)
+    assert again.flat() == readers[2].flat() - {("own.py", "f:main")}
+    assert load({"parts": {}, "groups": [1]}, rows) is None  # no such answer
+    assert load({"parts": {"x": "f:y"}, "groups": []}, rows) is None
+
+
+def test_deeply_nested_kept_answers_are_stored_without_recursion():
+    current = Reads()
+    for number in range(5000):
+        outer = Reads()
+        for part in range(10):
+            outer.add(f"f{number}.py", f"f:g{part}")
+        outer.include(current)
+        current = outer
+    table = Table()
+    assert table.number(current) == 4999 and len(table.rows) == 5000
+
+
+def test_an_answer_many_files_read_is_stored_once(tmp_path, monkeypatch):
+    count = 30
+    (tmp_path / "pyproject.toml").write_text("[tool.fastapi-lint]\n")
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "__init__.py").write_text("")
+    for number in range(count):
+        domain = app / f"d{number}"
+        domain.mkdir()
+        (domain / "__init__.py").write_text("")
+        (domain / "models.py").write_text(
+            f"from pydantic import BaseModel\n\n\nclass Item{number}(BaseModel):\n"
+            "    name: str\n")
+        (domain / "router.py").write_text(
+            "from fastapi import APIRouter\n"
+            f"from app.d{number}.models import Item{number}\n\n"
+            "router = APIRouter()\n\n\n"
+            f'@router.get("/items{number}", response_model=Item{number})\n'
+            f"def read{number}():\n    return Item{number}(name='x')\n")
+    checked_files(tmp_path, monkeypatch)
+    data = json.loads((tmp_path / CACHE_DIR / FILE).read_text())
+    entries = [entry["reads"] for entry in data["files"].values()]
+    # The table of route models, read by every module that defines a class: once.
+    widest = max((sum(len(p) for p in row["parts"].values()) for row in data["groups"]),
+                 default=0)
+    assert widest >= count
+    readers = [entry for entry in entries if entry and entry["groups"]]
+    assert len(readers) >= count
+    copied = sum(len(parts) for entry in entries for parts in entry["parts"].values())
+    assert copied < count * 8

@@ -31,16 +31,12 @@ from .. import __version__
 from ..options import Settings
 from . import discover
 from .cache import SummaryCache
+from .reads import Reads
 from .summary import SCHEMA, Class, Function, ModuleSummary, RouteInfo, summarise
 
 logger = logging.getLogger(__name__)
 
 Key = tuple[str, str]  # (file relative to the root, qualified name)
-# What a check read of one module's summary: (file, part). Parts: `f:<qualname>` (a
-# function, or its absence), `c:<qualname>` (a class), `e:<name>` (a re-export), `a:<name>`
-# (an `Annotated` alias), `r` (its routes), `i` (its `include_router` calls), `*` (all of
-# the file). The file `*` stands for every file of the project.
-Read = tuple[str, str]
 LOCAL = "<local>"
 _MAX_CHAIN = 8
 _DIGEST = re.compile(r"[0-9a-f]{40}")
@@ -79,18 +75,18 @@ class ProjectIndex:
         self._digests: dict[str, str] = {}
         self.skipped: dict[str, str] = {}  # files that could not be summarised, and why
         self._summaries: dict[str, Optional[ModuleSummary]] = {}
-        self._lookups: dict[str, tuple[Optional[Target], frozenset[Read]]] = {}
+        self._lookups: dict[str, tuple[Optional[Target], Reads]] = {}
         self._chains: dict[Key, Optional[tuple[str, ...]]] = {}
-        self._chain_reads: dict[Key, frozenset[Read]] = {}
+        self._chain_reads: dict[Key, Reads] = {}
         self._routes: Optional[list[tuple[str, RouteInfo]]] = None
         self._route_files: list[str] = []  # files that route or include routers
         self._known = set(self.files)
         self._lock = threading.RLock()
         # What checks derive from the whole project, with what it was derived from.
-        self._memo: dict[str, tuple[object, frozenset[Read]]] = {}
+        self._memo: dict[str, tuple[object, Reads]] = {}
         # Where the summary parts read are noted: the reads of the file being checked,
         # then one set per memoised answer being worked out (see `reading`).
-        self._readers: list[set[Read]] = []
+        self._readers: list[Reads] = []
 
     @classmethod
     def local(cls, summary: ModuleSummary, settings: Settings) -> "ProjectIndex":
@@ -119,35 +115,34 @@ class ProjectIndex:
 
     # -- what a file's findings were drawn from -------------------------------------
 
-    def reading(self, reads: set[Read]) -> None:
+    def reading(self, reads: Reads) -> None:
         """Note in `reads` every summary part read from now on (until the next call).
 
         A front end checks one file at a time per process: the context of the file
-        being checked hands its set here each time it gives a check the index.
+        being checked hands its `Reads` here each time it gives a check the index.
         """
         self._readers = [reads]
 
     def _read(self, file: str, part: str) -> None:
-        for reads in self._readers:
-            reads.add((file, part))
+        if self._readers:
+            self._readers[-1].parts.add((file, part))
 
-    def _replay(self, reads: Iterable[Read]) -> None:
-        """Note again what a memoised answer was drawn from."""
-        for readers in self._readers:
-            readers.update(reads)
+    def _replay(self, reads: Optional[Reads]) -> None:
+        """Note that what a kept answer read was read again."""
+        if self._readers:
+            self._readers[-1].include(reads)
 
-    def _tracking(self) -> set[Read]:
-        reads: set[Read] = set()
+    def _tracking(self) -> Reads:
+        reads = Reads()
         self._readers.append(reads)
         return reads
 
-    def _tracked(self, reads: set[Read]) -> frozenset[Read]:
-        """Stop noting into `reads` (from `_tracking`); what it holds is noted by the
-        readers around it too."""
+    def _tracked(self, reads: Reads) -> Reads:
+        """Stop noting into `reads` (from `_tracking`); the reader around takes it."""
         if self._readers and self._readers[-1] is reads:
             self._readers.pop()
         self._replay(reads)
-        return frozenset(reads)
+        return reads
 
     def remember(self, name: str, compute: Any) -> Any:
         """`compute()`, worked out once per index; every later caller is noted as
@@ -446,7 +441,7 @@ class ProjectIndex:
         in the source, so every process reports the same chain.
         """
         if key in self._chains:
-            self._replay(self._chain_reads.get(key, ()))
+            self._replay(self._chain_reads.get(key))
             return self._chains[key]
         with self._lock:
             tracking = self._tracking()
@@ -464,7 +459,7 @@ class ProjectIndex:
         while stack:
             key = stack.pop()
             if key in self._chains:
-                self._replay(self._chain_reads.get(key, ()))
+                self._replay(self._chain_reads.get(key))
                 continue
             if key in edges:
                 continue
@@ -605,7 +600,7 @@ class ProjectIndex:
 
 
 def summary_parts(summary: Optional[ModuleSummary]) -> dict[str, Any]:
-    """A summary cut into the parts a check can read (see `Read`)."""
+    """A summary cut into the parts a check can read (see `reads.Read`)."""
     if summary is None:
         return {}
     parts: dict[str, Any] = {"r": summary.routes, "i": summary.includes}

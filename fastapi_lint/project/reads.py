@@ -1,0 +1,129 @@
+"""What a file's findings read of the rest of the project.
+
+The project index notes each part of a module's summary a check reads (see `Read`).
+An answer the index works out once and keeps (a blocking chain, a name's target, the
+project's route table) keeps what it read as a `Reads` of its own, and every later
+reader takes it by reference: an answer read by a thousand files is noted, and stored
+in the results, once rather than a thousand times.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator, Optional
+
+# (file relative to the project root, part of its summary): `f:<qualname>` (a function,
+# or its absence), `c:<qualname>` (a class), `e:<name>` (a re-export), `a:<name>` (an
+# `Annotated` alias), `r` (its routes), `i` (its `include_router` calls), `*` (all of
+# the file). The file `*` stands for every file of the project.
+Read = tuple[str, str]
+
+_INLINE = 8  # answers that read this little are copied, not referenced
+
+
+class Reads:
+    """The parts one check, or one kept answer, read, and the kept answers it used."""
+
+    __slots__ = ("parts", "groups")
+
+    def __init__(self) -> None:
+        self.parts: set[Read] = set()
+        self.groups: dict[int, Reads] = {}  # by id: each kept answer once
+
+    def add(self, file: str, part: str) -> None:
+        self.parts.add((file, part))
+
+    def include(self, other: Optional["Reads"]) -> None:
+        """Note that what `other` read was read here too."""
+        if other is None or other is self:
+            return
+        if not other.groups and len(other.parts) <= _INLINE:
+            self.parts.update(other.parts)
+        else:
+            self.groups[id(other)] = other
+
+    def walk(self) -> Iterator["Reads"]:
+        """This and every kept answer it reaches, each once."""
+        seen = {id(self)}
+        stack = [self]
+        while stack:
+            reads = stack.pop()
+            yield reads
+            for group in reads.groups.values():
+                if id(group) not in seen:
+                    seen.add(id(group))
+                    stack.append(group)
+
+    def flat(self) -> set[Read]:
+        """Every part read, through the kept answers too."""
+        found: set[Read] = set()
+        for reads in self.walk():
+            found.update(reads.parts)
+        return found
+
+
+class Table:
+    """Kept answers as the results file stores them: a list, each answer's groups
+    referring to earlier positions only, so one pass in order can judge them all."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict] = []
+        self._ids: dict[int, int] = {}
+        self._held: list[Reads] = []  # keeps each numbered answer (and its id) alive
+
+    def dump(self, reads: Reads, own: Optional[str] = None) -> dict:
+        """The stored form of a file's reads (less `own`, the file itself)."""
+        return {"parts": by_file(reads.parts, own),
+                "groups": [self.number(group) for group in reads.groups.values()]}
+
+    def number(self, top: Reads) -> int:
+        """The position of a kept answer, numbering what it uses first."""
+        if id(top) in self._ids:
+            return self._ids[id(top)]
+        stack: list[tuple[Reads, bool]] = [(top, False)]
+        while stack:  # post-order without recursion: answers can nest deeply
+            reads, ready = stack.pop()
+            if id(reads) in self._ids:
+                continue
+            if not ready:
+                stack.append((reads, True))
+                stack.extend((group, False) for group in reads.groups.values()
+                             if id(group) not in self._ids)
+                continue
+            self._ids[id(reads)] = len(self.rows)
+            self._held.append(reads)
+            self.rows.append({"parts": by_file(reads.parts),
+                              "groups": [self._ids[id(group)]
+                                         for group in reads.groups.values()]})
+        return self._ids[id(top)]
+
+
+def by_file(parts: set[Read], own: Optional[str] = None) -> dict[str, list[str]]:
+    """Parts grouped by file, sorted (the file `own` left out)."""
+    table: dict[str, list[str]] = {}
+    for file, part in sorted(parts):
+        if file != own:
+            table.setdefault(file, []).append(part)
+    return table
+
+
+def load(stored: dict, rows: list[Optional[Reads]]) -> Optional[Reads]:
+    """A stored file's (or answer's) reads back as `Reads`, its groups from `rows`
+    (the table's answers already loaded); None when it is not what `dump` writes."""
+    if not isinstance(stored, dict):
+        return None
+    parts, groups = stored.get("parts"), stored.get("groups")
+    if not isinstance(parts, dict) or not isinstance(groups, list):
+        return None
+    reads = Reads()
+    for file, names in parts.items():
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            return None
+        reads.parts.update((file, name) for name in names)
+    for number in groups:
+        if type(number) is not int or not 0 <= number < len(rows):
+            return None
+        group = rows[number]
+        if group is None:
+            return None
+        reads.groups[id(group)] = group
+    return reads
