@@ -49,7 +49,7 @@ class FileContext:
 
     def __init__(self, tree: ast.Module, path: Optional[str], settings: Settings,
                  project_root: Optional[str] = None, index: Any = AUTO,
-                 source: Optional[str] = None) -> None:
+                 source: Optional[str] = None, track: bool = False) -> None:
         self.tree = tree
         self.path = path
         self.source = source  # the text `tree` was parsed from, when the caller has it
@@ -69,7 +69,7 @@ class FileContext:
         # `project.reads.Read`), `(file, "*")` for a whole file read, and `("*", "*")`
         # when the findings may change with any file of the project.
         self.consulted = False
-        self.reads = Reads()
+        self.reads: Optional[Reads] = Reads() if track else None  # `track`: noted
         self._summary: Optional[tuple[ModuleSummary, dict[int, str]]] = None
         self._project: Optional[tuple[ProjectIndex, str]] = None
 
@@ -171,7 +171,8 @@ class FileContext:
         if self.path in (None, "-", "stdin"):
             return None
         self.consulted = True
-        self.reads.add("*", "*")  # the other migrations and Alembic's settings
+        if self.reads is not None:  # the other migrations and Alembic's settings
+            self.reads.add("*", "*")
         return migrations.migration_file(self.info.path, self.settings,
                                          self.info.project_root)
 
@@ -189,7 +190,7 @@ class FileContext:
         read: list[str] = []
         found = basemodels.custom_base_models(self.info, self.settings, read)
         root = self.info.project_root
-        for path in read:
+        for path in read if self.reads is not None else ():
             relative = os.path.relpath(path, root) if root else None
             if relative is None or relative.startswith(os.pardir):
                 self.reads.add("*", "*")
@@ -232,7 +233,7 @@ class FileContext:
 
                 self._project_index = for_root(root, self.settings)
         if self._project_index is not None:
-            self._project_index.reading(self.reads)
+            self._project_index.reading(self.reads)  # None: noted nowhere
         return self._project_index
 
     @property

@@ -37,7 +37,8 @@ def check_tree(tree: ast.Module, path: Optional[str], settings: Settings,
     and the caller never sees a traceback.
     """
     try:
-        context = FileContext(tree, path, settings, project_root, index, source)
+        context = FileContext(tree, path, settings, project_root, index, source,
+                              track=observed is not None)
     except Exception as error:  # noqa: BLE001 - never a traceback for the user
         _report_internal_error("reading the module", path, error)
         return []

@@ -211,7 +211,7 @@ def _init_worker(level: int) -> None:
 def run_all(jobs: list[Job], workers: int) -> Iterator[FileResult]:
     """Results for `jobs`, in their order; on `workers` processes when more than one."""
     if workers <= 1 or len(jobs) < 2:
-        yield from map(run_job, jobs)
+        yield from _run_here(jobs)
         return
     level = logging.getLogger("fastapi_lint").getEffectiveLevel()
     try:
@@ -220,7 +220,7 @@ def run_all(jobs: list[Job], workers: int) -> Iterator[FileResult]:
             initargs=(level,))
     except (OSError, ValueError, NotImplementedError) as error:
         logger.debug("no process pool (%s); checking in this process", error)
-        yield from map(run_job, jobs)
+        yield from _run_here(jobs)
         return
     chunk = max(1, min(16, len(jobs) // (workers * 4)))
     try:
@@ -230,6 +230,18 @@ def run_all(jobs: list[Job], workers: int) -> Iterator[FileResult]:
         logger.debug("process pool failed (%s); checking in this process", error)
         results = [run_job(job) for job in jobs]
     yield from results
+
+
+def _run_here(jobs: list[Job]) -> Iterator[FileResult]:
+    """Results of `jobs` checked in this process, each project's index let go after
+    its last file (a run over many projects holds one index at a time)."""
+    from .project import index
+
+    last = {job.project_root: position for position, job in enumerate(jobs)}
+    for position, job in enumerate(jobs):
+        yield run_job(job)
+        if job.project_root is not None and last[job.project_root] == position:
+            index.forget(job.project_root)
 
 
 def default_workers() -> int:

@@ -345,3 +345,16 @@ def test_an_answer_many_files_read_is_stored_once(tmp_path, monkeypatch):
     assert len(readers) >= count
     copied = sum(len(parts) for entry in entries for parts in entry["parts"].values())
     assert copied < count * 8
+
+
+def test_an_answer_worked_out_unnoted_counts_as_reading_everything(root):
+    from fastapi_lint import options
+
+    project = index.build(str(root), options.build({"cache": False}))
+    project.reading(None)  # flake8: nobody notes reads
+    key = project.callee("shop.orders.helpers.load_order")
+    assert project.blocking_chain(key) and not project._readers
+    reads = Reads()
+    project.reading(reads)
+    assert project.blocking_chain(key)  # from memory: what it read is not known
+    assert ("*", "*") in reads.flat()

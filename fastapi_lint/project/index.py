@@ -31,7 +31,7 @@ from .. import __version__
 from ..options import Settings
 from . import discover
 from .cache import SummaryCache
-from .reads import Reads
+from .reads import UNTRACKED, Kept, Reads
 from .summary import SCHEMA, Class, Function, ModuleSummary, RouteInfo, summarise
 
 logger = logging.getLogger(__name__)
@@ -75,18 +75,19 @@ class ProjectIndex:
         self._digests: dict[str, str] = {}
         self.skipped: dict[str, str] = {}  # files that could not be summarised, and why
         self._summaries: dict[str, Optional[ModuleSummary]] = {}
-        self._lookups: dict[str, tuple[Optional[Target], Reads]] = {}
+        self._lookups: dict[str, tuple[Optional[Target], Kept]] = {}
         self._chains: dict[Key, Optional[tuple[str, ...]]] = {}
-        self._chain_reads: dict[Key, Reads] = {}
+        self._chain_reads: dict[Key, Kept] = {}
         self._routes: Optional[list[tuple[str, RouteInfo]]] = None
         self._route_files: list[str] = []  # files that route or include routers
         self._known = set(self.files)
         self._lock = threading.RLock()
         # What checks derive from the whole project, with what it was derived from.
-        self._memo: dict[str, tuple[object, Reads]] = {}
+        self._memo: dict[str, tuple[object, Kept]] = {}
         # Where the summary parts read are noted: the reads of the file being checked,
         # then one set per memoised answer being worked out (see `reading`).
         self._readers: list[Reads] = []
+        self._interned: dict[tuple[str, str], tuple[str, str]] = {}
 
     @classmethod
     def local(cls, summary: ModuleSummary, settings: Settings) -> "ProjectIndex":
@@ -115,34 +116,45 @@ class ProjectIndex:
 
     # -- what a file's findings were drawn from -------------------------------------
 
-    def reading(self, reads: Reads) -> None:
-        """Note in `reads` every summary part read from now on (until the next call).
+    def reading(self, reads: Optional[Reads]) -> None:
+        """Note in `reads` every summary part read from now on (until the next call);
+        None notes nothing (flake8 has no use for them).
 
         A front end checks one file at a time per process: the context of the file
         being checked hands its `Reads` here each time it gives a check the index.
         """
-        self._readers = [reads]
+        self._readers = [reads] if reads is not None else []
 
     def _read(self, file: str, part: str) -> None:
         if self._readers:
-            self._readers[-1].parts.add((file, part))
+            read = (file, part)
+            # One copy of each read for the whole run: files' reads share them.
+            self._readers[-1].parts.add(self._interned.setdefault(read, read))
 
-    def _replay(self, reads: Optional[Reads]) -> None:
+    def _replay(self, reads: Kept) -> None:
         """Note that what a kept answer read was read again."""
         if self._readers:
             self._readers[-1].include(reads)
 
-    def _tracking(self) -> Reads:
+    def _tracking(self) -> Optional[Reads]:
+        """Where to note what an answer about to be worked out reads (None when
+        nobody notes reads)."""
+        if not self._readers:
+            return None
         reads = Reads()
         self._readers.append(reads)
         return reads
 
-    def _tracked(self, reads: Reads) -> Reads:
-        """Stop noting into `reads` (from `_tracking`); the reader around takes it."""
+    def _tracked(self, reads: Optional[Reads]) -> Kept:
+        """Stop noting into `reads` (from `_tracking`); the reader around takes it.
+        What to keep with the answer."""
+        if reads is None:
+            return UNTRACKED
         if self._readers and self._readers[-1] is reads:
             self._readers.pop()
-        self._replay(reads)
-        return reads
+        kept = reads.kept()
+        self._replay(kept)
+        return kept
 
     def remember(self, name: str, compute: Any) -> Any:
         """`compute()`, worked out once per index; every later caller is noted as
@@ -762,6 +774,14 @@ def for_root(root: str, settings: Settings) -> ProjectIndex:
             if index is None:
                 index = _INDEXES[key] = build(root, settings)
     return index
+
+
+def forget(root: str) -> None:
+    """Forget the indexes of the project at `root` (its files are all checked)."""
+    root = os.path.abspath(root)
+    with _GUARD:
+        for key in [key for key in _INDEXES if key[0] == root]:
+            del _INDEXES[key]
 
 
 def clear() -> None:

@@ -9,7 +9,7 @@ in the results, once rather than a thousand times.
 
 from __future__ import annotations
 
-from typing import Iterator, Optional
+from typing import Iterator, Optional, Union
 
 # (file relative to the project root, part of its summary): `f:<qualname>` (a function,
 # or its absence), `c:<qualname>` (a class), `e:<name>` (a re-export), `a:<name>` (an
@@ -32,14 +32,23 @@ class Reads:
     def add(self, file: str, part: str) -> None:
         self.parts.add((file, part))
 
-    def include(self, other: Optional["Reads"]) -> None:
-        """Note that what `other` read was read here too."""
+    def include(self, other: "Kept") -> None:
+        """Note that what `other` (a kept answer's reads) read was read here too."""
         if other is None or other is self:
             return
-        if not other.groups and len(other.parts) <= _INLINE:
+        if type(other) is tuple:
+            self.parts.update(other)
+        elif not other.groups and len(other.parts) <= _INLINE:
             self.parts.update(other.parts)
         else:
             self.groups[id(other)] = other
+
+    def kept(self) -> "Kept":
+        """What an answer kept for later readers holds of these reads: a few parts as
+        a tuple (the most common case, and small), else these reads themselves."""
+        if not self.groups and len(self.parts) <= _INLINE:
+            return tuple(self.parts)
+        return self
 
     def walk(self) -> Iterator["Reads"]:
         """This and every kept answer it reaches, each once."""
@@ -59,6 +68,11 @@ class Reads:
         for reads in self.walk():
             found.update(reads.parts)
         return found
+
+
+Kept = Union["Reads", tuple, None]  # see `Reads.kept`
+# What an answer worked out while nobody noted reads keeps: anything may have been read.
+UNTRACKED: tuple = (("*", "*"),)
 
 
 class Table:
