@@ -358,3 +358,14 @@ def test_an_answer_worked_out_unnoted_counts_as_reading_everything(root):
     project.reading(reads)
     assert project.blocking_chain(key)  # from memory: what it read is not known
     assert ("*", "*") in reads.flat()
+
+
+def test_each_project_index_is_let_go_after_its_last_file(tmp_path):
+    first, second = tmp_path / "one", tmp_path / "two"
+    for target in (first, second):
+        shutil.copytree(CHAINS, target,
+                        ignore=shutil.ignore_patterns(CACHE_DIR, "__pycache__"))
+    index.clear()
+    outcome = run("check", "-j1", "--no-cache", "one", "two", cwd=tmp_path)
+    assert outcome.out.count("FBP101") == 2 * fresh(first).count("FBP101") > 0
+    assert not any(key[0] in (str(first), str(second)) for key in index._INDEXES)
