@@ -239,9 +239,10 @@ def _run_here(jobs: list[Job]) -> Iterator[FileResult]:
 
     last = {job.project_root: position for position, job in enumerate(jobs)}
     for position, job in enumerate(jobs):
-        yield run_job(job)
+        result = run_job(job)
         if job.project_root is not None and last[job.project_root] == position:
-            index.forget(job.project_root)
+            index.forget(job.project_root)  # before the yield: the caller may stop
+        yield result
 
 
 def default_workers() -> int:
