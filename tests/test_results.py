@@ -141,13 +141,14 @@ def checked_files(root: Path, monkeypatch) -> tuple[list[str], str]:
 
 
 HELPERS = Path("shop") / "orders" / "helpers.py"
+UNUSED = "\n\ndef unused(value):\n    return value\n"  # a function nobody calls
 ROUTER = "shop/orders/router.py"
 
 
 def test_a_new_function_nobody_calls_rechecks_only_its_file(root, monkeypatch):
     checked_files(root, monkeypatch)
     helpers = root / HELPERS
-    helpers.write_text(helpers.read_text() + "\n\ndef unused(value):\n    return value\n")
+    helpers.write_text(helpers.read_text() + UNUSED)
     checked, out = checked_files(root, monkeypatch)
     assert checked == [HELPERS.as_posix()]
     assert out == fresh(root)
@@ -192,7 +193,7 @@ def test_without_the_old_summary_every_reader_is_checked_again(root, monkeypatch
         if folder.is_dir():
             shutil.rmtree(folder)  # the summaries; the results stay
     helpers = root / HELPERS
-    helpers.write_text(helpers.read_text() + "\n\ndef unused(value):\n    return value\n")
+    helpers.write_text(helpers.read_text() + UNUSED)
     checked, out = checked_files(root, monkeypatch)
     assert ROUTER in checked and HELPERS.as_posix() in checked
     assert out == fresh(root)
@@ -218,7 +219,7 @@ def test_damaged_reads_count_as_changed(root, monkeypatch, reads):
     data["summaries"] = {"shop/orders/helpers.py": "../../../../etc/passwd"}
     stored.write_text(json.dumps(data))
     helpers = root / HELPERS
-    helpers.write_text(helpers.read_text() + "\n\ndef unused(value):\n    return value\n")
+    helpers.write_text(helpers.read_text() + UNUSED)
     checked, out = checked_files(root, monkeypatch)
     assert ROUTER in checked
     assert out == fresh(root)
