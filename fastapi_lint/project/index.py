@@ -476,6 +476,9 @@ class ProjectIndex:
                     if callee is not None and callee not in targets:
                         targets.append(callee)
             edges[key] = targets
+            for target in targets:  # answered by an earlier solve: part of this one
+                if target in self._chains:
+                    self._replay(self._chain_reads.get(target, ()))
             stack.extend(t for t in targets if t not in edges and t not in self._chains)
         distance: dict[Key, int] = {}
         for key in edges:
