@@ -311,3 +311,38 @@ def test_a_chain_through_a_helper_solved_before(tmp_path):
     fresh = program("check", "--no-cache", "-j1", ".", cwd=root)
     assert "`c()` in `async def e2`" in fresh.out
     assert warm.out == fresh.out
+
+
+SLOW = "import time\n\n\ndef slow():\n    time.sleep(1)\n\n\nasync def other():\n    return 1\n"
+
+
+def skipped_folder_project(root: Path) -> list[str]:
+    """A project whose code imports a module in a folder discovery skips (`build/`),
+    and the paths that name that module on the command line; the paths to check."""
+    write(root, "pyproject.toml", PYPROJECT)
+    write(root, "src/__init__.py", "")
+    write(root, "src/build/__init__.py", "")
+    write(root, "src/build/gen.py", SLOW)
+    for number in range(3):
+        write(root, f"src/z{number}.py", "from src.build import gen\n\n\n"
+              f"async def f{number}():\n    return gen.slow()\n")
+    return ["src/build/gen.py", "src/build/__init__.py", "src"]
+
+
+def test_a_file_outside_the_project_listing_is_seen_by_itself_only(tmp_path):
+    # Named on the command line, `src/build/gen.py` is checked though discovery skips
+    # `build/`; which other files saw it depended on which process checked it first.
+    root = tmp_path / "project"
+    paths = skipped_folder_project(root)
+    one = program("check", "--no-cache", "-j1", *paths, cwd=root)
+    two = program("check", "--no-cache", "-j2", *paths, cwd=root)
+    assert one.out == two.out
+    assert "FBP101" not in one.out  # `src.build.gen` is not a module of the project
+
+
+def test_an_edit_outside_the_project_listing(tmp_path):
+    root = tmp_path / "project"
+    paths = skipped_folder_project(root)
+    program("check", "-j1", *paths, cwd=root)
+    write(root, "src/build/gen.py", SLOW.replace("time.sleep(1)", "return 1"))
+    compare(root, ("-j1",), tuple(paths), "an edit of src/build/gen.py")
