@@ -99,6 +99,16 @@ class ProjectIndex:
         index.adopt(LOCAL, summary)
         return index
 
+    def apart(self) -> "ProjectIndex":
+        """A copy of this index to adopt a module into without the other files of the
+        project seeing it: summaries read so far are shared, answers are not."""
+        with self._lock:
+            other = ProjectIndex(self.root, self.settings, self.files, self.cache)
+            other._summaries = dict(self._summaries)
+            other._digests = dict(self._digests)
+            other.skipped = self.skipped
+            return other
+
     def adopt(self, file: str, summary: ModuleSummary) -> None:
         """Add a module the discovery did not list (the file being checked)."""
         with self._lock:
