@@ -32,6 +32,11 @@ EXAMPLES = int(os.environ.get("FASTAPI_LINT_INCREMENTAL_EXAMPLES", "12"))
 PYPROJECT = '[project]\nname = "p"\nversion = "0"\n'
 BROKEN = "def broken(:\n    pass\n"
 
+MIGRATION = ("from alembic import op\n{extra}\nrevision = '{rev}'\n"
+             "down_revision = {down}\n\n\ndef upgrade():\n"
+             "    op.add_column('t', 'c')\n\n\ndef downgrade():\n"
+             "    op.drop_column('t', 'c')\n")
+
 # Each file of the project, with the versions an edit can put in its place; the first
 # is the starting one, None deletes the file.
 VERSIONS: dict[str, list[Optional[str]]] = {
@@ -53,6 +58,7 @@ VERSIONS: dict[str, list[Optional[str]]] = {
         "def leaf():\n    with open('x') as handle:\n        return handle.read()\n",
         "async def leaf():\n    return 1\n",
         "from src.deeper import slow as leaf\n",
+        "from src.build.gen import slow as leaf\n",
         BROKEN,
         None,
     ],
@@ -210,6 +216,34 @@ VERSIONS: dict[str, list[Optional[str]]] = {
         "@router.get('/{uid}', status_code=200)\n"
         "async def user(uid: int) -> dict:\n    return {'n': Service().run()}\n",
     ],
+    # A folder discovery skips: checked only when named on the command line.
+    "src/build/__init__.py": [""],
+    "src/build/gen.py": [
+        "import time\n\n\ndef slow():\n    time.sleep(1)\n\n\n"
+        "async def other():\n    return slow()\n",
+        "def slow():\n    return 1\n\n\nasync def other():\n    return slow()\n",
+    ],
+    "alembic.ini": [
+        "[alembic]\nscript_location = %(here)s/migrations\n"
+        "file_template = %%(rev)s_%%(slug)s\n",
+        "[alembic]\nscript_location = %(here)s/migrations\n"
+        "file_template = %%(year)d_%%(slug)s\n",
+        None,
+    ],
+    "migrations/env.py": ["from alembic import context\n"],
+    "migrations/versions/aaa_init.py": [
+        MIGRATION.format(rev="aaa", down=None, extra=""),
+        MIGRATION.format(rev="aaa", down=None, extra="").replace(
+            "    op.drop_column('t', 'c')\n", "    pass\n"),
+        MIGRATION.format(rev="aaa", down=None,
+                         extra="from src.items.service import Item\n"),
+        None,
+    ],
+    "migrations/versions/bbb_next.py": [
+        MIGRATION.format(rev="bbb", down="'aaa'", extra=""),
+        MIGRATION.format(rev="bbb", down="'zzz'", extra=""),
+        MIGRATION.format(rev="ccc", down="'aaa'", extra=""),
+    ],
 }
 
 # What a run is asked: the arguments before the paths, and the paths.
@@ -220,6 +254,9 @@ RUNS: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
     (("-j1", "--ignore", "FBP303,FBP302"), (".",)),
     (("-j1",), ("src/items/router.py",)),
     (("-j1",), ("src/users", "src/svc.py")),
+    (("-j1",), ("src/build/gen.py", ".")),
+    (("-j2",), ("src/build/gen.py", ".")),
+    (("-j1",), ("migrations", "src/deep.py")),
 ]
 
 
