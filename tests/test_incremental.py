@@ -383,3 +383,112 @@ def test_an_edit_outside_the_project_listing(tmp_path):
     program("check", "-j1", *paths, cwd=root)
     write(root, "src/build/gen.py", SLOW.replace("time.sleep(1)", "return 1"))
     compare(root, ("-j1",), tuple(paths), "an edit of src/build/gen.py")
+
+
+
+SPACED = ("from fastapi import APIRouter\n\nrouter = APIRouter()\n\n\n"
+          "@ router.get('/items/{id}', status_code=200)\n"
+          "def one(id: int) -> dict:\n    return {}\n\n\n"
+          "@router .get('/items/{id}/more', status_code=200)\n"
+          "def two(id: int) -> dict:\n    return {}\n")
+OTHER = ("from fastapi import APIRouter\n\nrouter = APIRouter()\n\n\n"
+         "@router.get('/items/{item_id}/other', status_code=200)\n"
+         "def three(item_id: int) -> dict:\n    return {}\n")
+
+
+def test_routes_spelled_with_spaces_count_whichever_process_reads_them(tmp_path):
+    # `@ router.get(` is a route: whether the project's routes held it depended on
+    # whether the process had read `a.py` already (checked it, or not: -j2, reuse).
+    root = tmp_path / "project"
+    write(root, "pyproject.toml", PYPROJECT)
+    write(root, "app/__init__.py", "")
+    write(root, "app/a.py", SPACED)
+    write(root, "app/b.py", OTHER)
+    one = program("check", "--no-cache", "-j1", ".", cwd=root)
+    two = program("check", "--no-cache", "-j2", ".", cwd=root)
+    assert one.out == two.out
+    assert "FBP303 path parameter `item_id`" in one.out
+    program("check", "-j1", ".", cwd=root)
+    write(root, "app/b.py", OTHER + "\n")
+    compare(root, ("-j1",), (".",), "an edit of app/b.py")
+
+# -- random edits of the fixture projects -------------------------------------------
+
+PROJECTS = ("chains", "shop", "placement", "base_model", "alembic_app", "resources")
+
+
+def mutate(text: str, kind: str, number: int, words: tuple[str, str]) -> str:
+    """One edit of a module's text; `number` picks where."""
+    lines = text.splitlines(keepends=True) or ["\n"]
+    at = number % len(lines)
+    if kind == "blank":
+        lines.insert(at, "\n")
+    elif kind == "drop":
+        del lines[at]
+    elif kind == "rename":
+        return text.replace(words[0], words[1])
+    elif kind == "async":
+        defs = [i for i, line in enumerate(lines) if line.lstrip().startswith(
+            ("def ", "async def "))]
+        if defs:
+            i = defs[number % len(defs)]
+            line = lines[i]
+            lines[i] = (line.replace("async def ", "def ", 1) if "async def " in line
+                        else line.replace("def ", "async def ", 1))
+    elif kind == "block":
+        returns = [i for i, line in enumerate(lines)
+                   if line.lstrip().startswith("return")]
+        if returns:
+            i = returns[number % len(returns)]
+            indent = lines[i][: len(lines[i]) - len(lines[i].lstrip())]
+            lines.insert(i, f"{indent}open('blocking').close()\n")
+    elif kind == "unblock":
+        blocking = [i for i, line in enumerate(lines)
+                    if any(w in line for w in ("sleep(", "open(", "read_text(", "SMTP"))]
+        if blocking:
+            i = blocking[number % len(blocking)]
+            indent = lines[i][: len(lines[i]) - len(lines[i].lstrip())]
+            lines[i] = f"{indent}pass\n"
+    return "".join(lines)
+
+
+def identifiers(root: Path) -> list[str]:
+    """Names defined in the project (functions, classes) and path parameters."""
+    import re
+
+    found = set()
+    for path in root.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        found.update(re.findall(r"(?:def|class) (\w+)", text))
+        found.update(re.findall(r"\{(\w+)\}", text))
+    return sorted(found)
+
+
+MUTATIONS = st.lists(st.tuples(
+    st.sampled_from(("blank", "drop", "rename", "async", "block", "unblock")),
+    st.integers(0, 10**6), st.integers(0, 10**6), st.integers(0, 10**6),
+    st.integers(0, 10**6), st.sampled_from(("-j1", "-j2"))), min_size=1, max_size=5)
+
+
+@settings(max_examples=EXAMPLES, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(project=st.sampled_from(PROJECTS), edits=MUTATIONS)
+def test_random_edits_of_fixture_projects(project, edits):
+    from harness import FIXTURES
+
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder) / project
+        shutil.copytree(FIXTURES / "projects" / project, root,
+                        ignore=shutil.ignore_patterns(CACHE_DIR, "__pycache__"))
+        files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.py"))
+        names = identifiers(root)
+        program("check", "-j1", ".", cwd=root)
+        history = []
+        for kind, which, where, old, new, jobs in edits:
+            file = files[which % len(files)]
+            path = root / file
+            words = (names[old % len(names)], names[new % len(names)])
+            path.write_text(mutate(path.read_text(encoding="utf-8"), kind, where,
+                                   words), encoding="utf-8")
+            history.append(f"{kind} {file} at {where} {words}, check {jobs}")
+            compare(root, (jobs,), (".",), "; ".join(history))
