@@ -44,10 +44,12 @@ Read = tuple[str, str]
 LOCAL = "<local>"
 _MAX_CHAIN = 8
 _DIGEST = re.compile(r"[0-9a-f]{40}")
-# A route decorator or an `add_api_route` call: files without one register no route.
+# A route decorator or an `add_api_route` call, however spaced: files without one
+# register no route (the pattern must hold every route a summary finds).
 _ROUTE_TEXT = re.compile(
-    rb"@[\w.]+\.(?:get|post|put|patch|delete|options|head|trace|api_route|websocket)"
-    rb"\s*\(|\.add_api_(?:websocket_)?route\s*\("
+    rb"@[\w.()\x80-\xff \t]*\.[ \t]*"
+    rb"(?:get|post|put|patch|delete|options|head|trace|api_route|websocket)\s*\("
+    rb"|\.\s*add_api_(?:websocket_)?route\s*\("
 )
 
 
@@ -548,8 +550,10 @@ class ProjectIndex:
             found: list[tuple[str, RouteInfo]] = []
             files: list[str] = []
             for file in self.files:
+                # By the text alone: whether the process read the file already
+                # must not change the answer.
                 data = self._route_candidate(file)
-                if data is None and file not in self._summaries:
+                if data is None:
                     continue
                 summary = self.summary(file, data)
                 if summary is not None:
