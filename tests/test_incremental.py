@@ -492,3 +492,23 @@ def test_random_edits_of_fixture_projects(project, edits):
                                    words), encoding="utf-8")
             history.append(f"{kind} {file} at {where} {words}, check {jobs}")
             compare(root, (jobs,), (".",), "; ".join(history))
+
+
+@pytest.mark.parametrize("made", [".mypy_cache/", ".pytest_cache/", "notes.md",
+                                  "src/.router.py.swp", "src/items/README"])
+def test_files_no_check_reads_leave_the_results_reusable(tmp_path, monkeypatch, made):
+    # Running mypy or pytest, or an editor's swap file, changes no finding: nothing a
+    # check reads of the layout (modules, packages, configurations) changed.
+    from test_results import checked_files
+
+    root = tmp_path / "project"
+    make_project(root)
+    checked_files(root, monkeypatch)
+    target = root / made
+    if made.endswith("/"):
+        target.mkdir()
+    else:
+        target.write_text("x\n")
+    checked, out = checked_files(root, monkeypatch)
+    assert checked == []
+    compare(root, ("-j1",), (".",), f"{made} made")
