@@ -512,3 +512,15 @@ def test_files_no_check_reads_leave_the_results_reusable(tmp_path, monkeypatch, 
     checked, out = checked_files(root, monkeypatch)
     assert checked == []
     compare(root, ("-j1",), (".",), f"{made} made")
+
+
+def test_a_new_folder_a_package_could_be_still_counts(tmp_path, monkeypatch):
+    from test_results import checked_files
+
+    root = tmp_path / "project"
+    make_project(root)
+    checked_files(root, monkeypatch)
+    (root / "src" / "orders" / "router").mkdir(parents=True)  # a domain package now
+    checked, _ = checked_files(root, monkeypatch)
+    assert "src/users/router.py" in checked
+    compare(root, ("-j1",), (".",), "src/orders/router/ made")
