@@ -116,7 +116,8 @@ class Project:
                 with os.scandir(path) as listing:
                     entries = sorted(
                         (entry.name, is_dir) for entry in listing
-                        for is_dir in (entry.is_dir(),) if _in_layout(entry.name, is_dir))
+                        for is_dir in (entry.is_dir(),)
+                        if _in_layout(entry.name, is_dir))
             except OSError:
                 entries = []
             layout.update(repr((folder, entries)).encode("utf-8", "surrogateescape"))
