@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 
 from clirun import program
 from fastapi_lint.project.cache import CACHE_DIR
+from harness import FIXTURES
 
 EXAMPLES = int(os.environ.get("FASTAPI_LINT_INCREMENTAL_EXAMPLES", "12"))
 
@@ -63,9 +64,11 @@ VERSIONS: dict[str, list[Optional[str]]] = {
         None,
     ],
     "src/deeper.py": [
-        "import time\n\n\ndef slow():\n    time.sleep(1)\n\n\ndef fine():\n    return 0\n",
+        "import time\n\n\ndef slow():\n    time.sleep(1)\n\n\n"
+        "def fine():\n    return 0\n",
         "def slow():\n    return 0\n",
-        "import time\n\n\nclass Slow:\n    def __init__(self):\n        time.sleep(1)\n",
+        "import time\n\n\nclass Slow:\n    def __init__(self):\n"
+        "        time.sleep(1)\n",
     ],
     "src/svc.py": [
         # helper -> mid -> leaf; Service.run inherited from Base; job is an async task
@@ -116,7 +119,8 @@ VERSIONS: dict[str, list[Optional[str]]] = {
         "from typing import Annotated\n\nfrom fastapi import Depends, Path\n\n\n"
         "ItemDep = Annotated[int, Path(alias='other')]\n",
         "from typing import Annotated\n\nfrom fastapi import Depends\n\n\n"
-        "class Query:\n    def __init__(self, item_id: int):\n        self.item_id = item_id"
+        "class Query:\n    def __init__(self, item_id: int):\n"
+        "        self.item_id = item_id"
         "\n\n\nItemDep = Annotated[Query, Depends(Query)]\n",
         "from typing import Annotated\n\nfrom fastapi import Depends\n\n\n"
         "class Query:\n    def __init__(self, other: int):\n        self.other = other"
@@ -159,7 +163,8 @@ VERSIONS: dict[str, list[Optional[str]]] = {
     ],
     "src/items/__init__.py": [""],
     "src/items/schemas.py": [
-        "from pydantic import BaseModel\n\n\nclass ItemOut(BaseModel):\n    name: str\n",
+        "from pydantic import BaseModel\n\n\n"
+        "class ItemOut(BaseModel):\n    name: str\n",
         "from src.models import CustomModel\n\n\nclass ItemOut(CustomModel):\n"
         "    name: str\n",
     ],
@@ -202,7 +207,8 @@ VERSIONS: dict[str, list[Optional[str]]] = {
         "async def user(user_id: int) -> dict:\n    return {'n': svc.outer()}\n\n\n"
         "@router.get('/items/{itemId}/owner', status_code=200)\n"
         "async def owner(itemId: int) -> dict:\n    return {}\n",
-        "from fastapi import APIRouter\n\nfrom src import helper\nfrom src.bases import Base"
+        "from fastapi import APIRouter\n\nfrom src import helper\n"
+        "from src.bases import Base"
         "\n\nrouter = APIRouter()\n\n\n"
         "@router.get('/{user_id}', status_code=200)\n"
         "async def user(user_id: int) -> dict:\n"
@@ -350,7 +356,8 @@ def test_a_chain_through_a_helper_solved_before(tmp_path):
     assert warm.out == fresh.out
 
 
-SLOW = "import time\n\n\ndef slow():\n    time.sleep(1)\n\n\nasync def other():\n    return 1\n"
+SLOW = ("import time\n\n\ndef slow():\n    time.sleep(1)\n\n\n"
+        "async def other():\n    return 1\n")
 
 
 def skipped_folder_project(root: Path) -> list[str]:
@@ -385,7 +392,6 @@ def test_an_edit_outside_the_project_listing(tmp_path):
     compare(root, ("-j1",), tuple(paths), "an edit of src/build/gen.py")
 
 
-
 SPACED = ("from fastapi import APIRouter\n\nrouter = APIRouter()\n\n\n"
           "@ router.get('/items/{id}', status_code=200)\n"
           "def one(id: int) -> dict:\n    return {}\n\n\n"
@@ -411,6 +417,7 @@ def test_routes_spelled_with_spaces_count_whichever_process_reads_them(tmp_path)
     program("check", "-j1", ".", cwd=root)
     write(root, "app/b.py", OTHER + "\n")
     compare(root, ("-j1",), (".",), "an edit of app/b.py")
+
 
 # -- random edits of the fixture projects -------------------------------------------
 
@@ -444,7 +451,8 @@ def mutate(text: str, kind: str, number: int, words: tuple[str, str]) -> str:
             lines.insert(i, f"{indent}open('blocking').close()\n")
     elif kind == "unblock":
         blocking = [i for i, line in enumerate(lines)
-                    if any(w in line for w in ("sleep(", "open(", "read_text(", "SMTP"))]
+                    if any(word in line for word in
+                           ("sleep(", "open(", "read_text(", "SMTP"))]
         if blocking:
             i = blocking[number % len(blocking)]
             indent = lines[i][: len(lines[i]) - len(lines[i].lstrip())]
@@ -474,8 +482,6 @@ MUTATIONS = st.lists(st.tuples(
           suppress_health_check=[HealthCheck.too_slow])
 @given(project=st.sampled_from(PROJECTS), edits=MUTATIONS)
 def test_random_edits_of_fixture_projects(project, edits):
-    from harness import FIXTURES
-
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder) / project
         shutil.copytree(FIXTURES / "projects" / project, root,
