@@ -274,8 +274,11 @@ class FileContext:
                 self._project = (ProjectIndex.local(self.summary, self.settings), LOCAL)
             else:
                 key = index.relative(self.path)
-                if key is None:
+                if key is None:  # discovery skipped it: no other file may see it
                     key = os.path.abspath(self.path or "-")
-                    index.adopt(key, self.summary)
+                    summary = self.summary
+                    index = index.apart()
+                    index.reading(self.reads)
+                    index.adopt(key, summary)
                 self._project = (index, key)
         return self._project

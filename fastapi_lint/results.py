@@ -5,7 +5,7 @@ under its project root, with what they were drawn from. A later run reuses a fil
 findings when the file's bytes, its settings and selection, and this build of
 fastapi-lint are the same, and the project's layout is the same: its files and folders,
 the names in those folders, and its router modules (what `module_info` and the layout
-rules read).
+rules read); entries of other names (tool caches, notes, swap files) do not count.
 
 A file whose checks also read other files (every read of that kind goes through
 `FileContext.index`, `.base_models` or `.migration`, which note what they read) is
@@ -118,9 +118,9 @@ class Project:
             try:
                 with os.scandir(path) as listing:
                     entries = sorted(
-                        (entry.name, entry.is_dir()) for entry in listing
-                        if entry.name != "__pycache__" and not entry.name.startswith(
-                            CACHE_DIR))
+                        (entry.name, is_dir) for entry in listing
+                        for is_dir in (entry.is_dir(),)
+                        if _in_layout(entry.name, is_dir))
             except OSError:
                 entries = []
             layout.update(repr((folder, entries)).encode("utf-8", "surrogateescape"))
@@ -295,6 +295,14 @@ def _touched(parts: Any, changes: dict[str, frozenset[str]]) -> bool:
                 name == "*" or name in changed for name in names)):
             return True
     return False
+
+
+def _in_layout(name: str, is_dir: bool) -> bool:
+    """Whether a folder entry can matter to a check: a module, a folder a package could
+    be, a configuration. Tool caches, notes and swap files cannot."""
+    if name == "__pycache__" or name.startswith(CACHE_DIR):
+        return False
+    return name.endswith(".py") or name in _CONFIGS or (is_dir and name.isidentifier())
 
 
 def _load(path: str) -> dict[str, Any]:

@@ -40,10 +40,12 @@ Key = tuple[str, str]  # (file relative to the root, qualified name)
 LOCAL = "<local>"
 _MAX_CHAIN = 8
 _DIGEST = re.compile(r"[0-9a-f]{40}")
-# A route decorator or an `add_api_route` call: files without one register no route.
+# A route decorator or an `add_api_route` call, however spaced: files without one
+# register no route (the pattern must hold every route a summary finds).
 _ROUTE_TEXT = re.compile(
-    rb"@[\w.]+\.(?:get|post|put|patch|delete|options|head|trace|api_route|websocket)"
-    rb"\s*\(|\.add_api_(?:websocket_)?route\s*\("
+    rb"@[\w.()\x80-\xff \t]*\.[ \t]*"
+    rb"(?:get|post|put|patch|delete|options|head|trace|api_route|websocket)\s*\("
+    rb"|\.\s*add_api_(?:websocket_)?route\s*\("
 )
 
 
@@ -95,6 +97,16 @@ class ProjectIndex:
         index = cls(None, settings, ())
         index.adopt(LOCAL, summary)
         return index
+
+    def apart(self) -> "ProjectIndex":
+        """A copy of this index to adopt a module into without the other files of the
+        project seeing it: summaries read so far are shared, answers are not."""
+        with self._lock:
+            other = ProjectIndex(self.root, self.settings, self.files, self.cache)
+            other._summaries = dict(self._summaries)
+            other._digests = dict(self._digests)
+            other.skipped = self.skipped
+            return other
 
     def adopt(self, file: str, summary: ModuleSummary) -> None:
         """Add a module the discovery did not list (the file being checked)."""
@@ -483,6 +495,9 @@ class ProjectIndex:
                     if callee is not None and callee not in targets:
                         targets.append(callee)
             edges[key] = targets
+            for target in targets:  # answered by an earlier solve: part of this one
+                if target in self._chains:
+                    self._replay(self._chain_reads.get(target))
             stack.extend(t for t in targets if t not in edges and t not in self._chains)
         distance: dict[Key, int] = {}
         for key in edges:
@@ -542,8 +557,10 @@ class ProjectIndex:
             found: list[tuple[str, RouteInfo]] = []
             files: list[str] = []
             for file in self.files:
+                # By the text alone: whether the process read the file already
+                # must not change the answer.
                 data = self._route_candidate(file)
-                if data is None and file not in self._summaries:
+                if data is None:
                     continue
                 summary = self.summary(file, data)
                 if summary is not None:
