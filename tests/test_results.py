@@ -371,3 +371,17 @@ def test_each_project_index_is_let_go_after_its_last_file(tmp_path):
     outcome = run("check", "-j1", "--no-cache", "one", "two", cwd=tmp_path)
     assert not any(key[0] in (str(first), str(second)) for key in index._INDEXES)
     assert outcome.out.count("FBP101") == 2 * alone > 0
+
+
+def test_copies_of_one_answer_are_stored_once():
+    made = []
+    for _ in range(3):  # as three worker processes would send the same answer back
+        answer = Reads()
+        for number in range(12):
+            answer.add(f"m{number}.py", "f:run")
+        reader = Reads()
+        reader.include(answer)
+        made.append(reader)
+    table = Table()
+    assert {table.dump(reader)["groups"][0] for reader in made} == {0}
+    assert len(table.rows) == 1
