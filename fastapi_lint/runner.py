@@ -23,6 +23,7 @@ from .checks import PROJECT_CODES
 from .engine import check_tree
 from .findings import Finding
 from .options import Settings
+from .project.reads import Interner
 
 logger = logging.getLogger(__name__)
 
@@ -223,9 +224,14 @@ def run_all(jobs: list[Job], workers: int) -> Iterator[FileResult]:
         yield from _run_here(jobs)
         return
     chunk = max(1, min(16, len(jobs) // (workers * 4)))
+    interner = Interner()
     try:
         with pool:
-            results = list(pool.map(run_job, jobs, chunksize=chunk))
+            results = []
+            for result in pool.map(run_job, jobs, chunksize=chunk):
+                # Each chunk's results arrive with their own copies of shared reads.
+                result.reads = interner.canonical(result.reads)
+                results.append(result)
     except (concurrent.futures.process.BrokenProcessPool, OSError) as error:
         logger.debug("process pool failed (%s); checking in this process", error)
         results = [run_job(job) for job in jobs]

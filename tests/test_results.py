@@ -385,3 +385,28 @@ def test_copies_of_one_answer_are_stored_once():
     table = Table()
     assert {table.dump(reader)["groups"][0] for reader in made} == {0}
     assert len(table.rows) == 1
+
+
+def test_copies_arriving_from_workers_are_held_once():
+    import pickle
+
+    from fastapi_lint.project.reads import Interner
+
+    shared = Reads()
+    for number in range(12):
+        shared.add(f"m{number}.py", "f:run")
+    inner = Reads()
+    for number in range(12):
+        inner.add(f"deep{number}.py", "c:Model")
+    shared.include(inner)
+    interner = Interner()
+    arrived = []
+    for number in range(3):  # each result pickled apart, as a worker's chunk is
+        reads = Reads()
+        reads.add(f"own{number}.py", "f:main")
+        reads.include(shared)
+        arrived.append(interner.canonical(pickle.loads(pickle.dumps(reads))))
+    firsts = {id(group) for reads in arrived for group in reads.groups.values()}
+    assert len(firsts) == 1
+    assert all(reads.flat() == arrived[0].flat() - {("own0.py", "f:main")} | {
+        (f"own{n}.py", "f:main")} for n, reads in enumerate(arrived))

@@ -9,7 +9,7 @@ in the results, once rather than a thousand times.
 
 from __future__ import annotations
 
-from typing import Iterator, Optional, Union
+from typing import Any, Iterator, Optional, Union
 
 # (file relative to the project root, part of its summary): `f:<qualname>` (a function,
 # or its absence), `c:<qualname>` (a class), `e:<name>` (a re-export), `a:<name>` (an
@@ -73,6 +73,40 @@ class Reads:
 Kept = Union["Reads", tuple, None]  # see `Reads.kept`
 # What an answer worked out while nobody noted reads keeps: anything may have been read.
 UNTRACKED: tuple = (("*", "*"),)
+
+
+class Interner:
+    """One object per distinct kept answer among `Reads` that arrive as copies (each
+    worker process's results are pickled apart): what they share is held once."""
+
+    def __init__(self) -> None:
+        # Content -> the one copy; the copies are kept, so the ids in keys stay theirs.
+        self._by_content: dict[tuple, Reads] = {}
+
+    def canonical(self, reads: Any) -> Any:
+        """`reads` with each kept answer it reaches replaced by its one copy."""
+        if not isinstance(reads, Reads) or not reads.groups:
+            return reads
+        # By id, only while `reads` holds them alive: freed copies' ids are reused.
+        seen: dict[int, Reads] = {}
+        stack: list[tuple[Reads, bool]] = [(reads, False)]
+        while stack:  # children first, without recursion
+            current, ready = stack.pop()
+            if not ready:
+                stack.append((current, True))
+                stack.extend((group, False) for group in current.groups.values()
+                             if id(group) not in seen)
+                continue
+            groups = {}
+            for group in current.groups.values():
+                one = seen.get(id(group), group)
+                groups[id(one)] = one
+            current.groups = groups
+            if current is reads:
+                break
+            key = (frozenset(current.parts), frozenset(groups))
+            seen[id(current)] = self._by_content.setdefault(key, current)
+        return reads
 
 
 class Table:
