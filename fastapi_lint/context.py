@@ -237,6 +237,12 @@ class FileContext:
         return self._project_index
 
     @property
+    def built_index(self) -> Optional[ProjectIndex]:
+        """The project index if a check asked for it (never builds one)."""
+        index = self._project_index
+        return None if index is AUTO else index
+
+    @property
     def summary(self) -> ModuleSummary:
         """This module's summary as the project index keeps it, made from this tree."""
         return self._summarised()[0]

@@ -56,8 +56,8 @@ def check_tree(tree: ast.Module, path: Optional[str], settings: Settings,
     if observed is not None:
         observed["consulted"] = context.consulted
         observed["reads"] = context.reads
-        index = context._project_index
-        if index is not None and index is not AUTO:
+        index = context.built_index
+        if index is not None:
             key = index.relative(path)
             observed["summary_key"] = index.digest(key) if key is not None else None
     findings.sort(key=Finding.sort_key)
