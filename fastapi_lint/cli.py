@@ -187,9 +187,9 @@ def project_root(cwd: str) -> str:
 
 def display_path(path: str, cwd: str) -> str:
     """How reports name a file: relative to the cwd when under it, else absolute."""
-    if path.startswith(cwd.rstrip(os.sep) + os.sep) and os.path.isabs(path) and (
-            os.path.normpath(path) == path):
-        return path[len(cwd.rstrip(os.sep)) + 1:]  # what `relpath` gives, sooner
+    base = cwd.rstrip(os.sep) + os.sep
+    if path.startswith(base) and os.path.isabs(path) and os.path.normpath(path) == path:
+        return path[len(base):]  # what `relpath` gives, sooner
     relative = os.path.relpath(path, cwd)
     if relative == os.pardir or relative.startswith(os.pardir + os.sep):
         return path

@@ -88,7 +88,7 @@ class Project:
     digests: dict[str, Optional[str]]  # absolute path -> content digest
     files: dict[str, str]  # the project's files: relative path -> absolute path
     stored: dict[str, Any]
-    settings: Any = None
+    settings: Any
     _changes: Optional[dict[str, frozenset[str]]] = None
     _affected: Optional[list[bool]] = None  # per stored kept answer
     _rows: Optional[list[Optional[reads_table.Reads]]] = None
@@ -160,18 +160,13 @@ class Project:
     def _unaffected(self, stored: Any) -> bool:
         """Whether nothing a stored entry's reads (see `reads.Table.dump`) has
         changed."""
-        if not isinstance(stored, dict) or self.stored.get("configs") != self.configs:
+        if self.stored.get("configs") != self.configs:
             return False
         changes = self.changes()
         affected = self._affected_answers()
         if changes is None or affected is None:
             return False
-        groups = stored.get("groups")
-        if not isinstance(groups, list) or not all(
-                type(number) is int and 0 <= number < len(affected)
-                and not affected[number] for number in groups):
-            return False
-        return not _touched(stored.get("parts"), changes)
+        return not _stale(stored, affected, changes)
 
     def _affected_answers(self) -> Optional[list[bool]]:
         """For each kept answer stored, whether what it read has changed (answers
@@ -182,13 +177,8 @@ class Project:
             if not isinstance(rows, list) or changes is None:
                 return None
             affected: list[bool] = []
-            for row in rows:
-                groups = row.get("groups") if isinstance(row, dict) else None
-                affected.append(
-                    not isinstance(groups, list)
-                    or _touched(row.get("parts"), changes)
-                    or not all(type(number) is int and 0 <= number < len(affected)
-                               and not affected[number] for number in groups))
+            for row in rows:  # a row may refer to the rows before it only
+                affected.append(_stale(row, affected, changes))
             self._affected = affected
         return self._affected
 
@@ -198,7 +188,7 @@ class Project:
         if self._changes is not None:
             return self._changes
         before = self.stored.get("digests")
-        if not isinstance(before, dict) or self.settings is None:
+        if not isinstance(before, dict):
             return None
         changed = [relative for relative, path in self.files.items()
                    if before.get(relative) != self.digests.get(path)]
@@ -276,6 +266,17 @@ class Project:
             os.replace(temporary, os.path.join(folder, FILE))
         except OSError as error:
             logger.debug("fastapi-lint: results not kept in %s: %s", folder, error)
+
+
+def _stale(stored: Any, affected: list[bool],
+           changes: dict[str, frozenset[str]]) -> bool:
+    """Whether stored reads (`reads.Table.dump`'s form) meet a change: a part read
+    changed, or a kept answer they refer to (by its position in `affected`) did; True
+    when malformed."""
+    groups = stored.get("groups") if isinstance(stored, dict) else None
+    return not isinstance(groups, list) or not all(
+        type(number) is int and 0 <= number < len(affected) and not affected[number]
+        for number in groups) or _touched(stored.get("parts"), changes)
 
 
 def _touched(parts: Any, changes: dict[str, frozenset[str]]) -> bool:

@@ -168,6 +168,15 @@ class ProjectIndex:
         self._replay(kept)
         return kept
 
+    def _work_out(self, compute: Any) -> tuple[Any, Kept]:
+        """(`compute()`, what to keep of what it read for later readers)."""
+        tracking = self._tracking()
+        try:
+            value = compute()
+        finally:
+            kept = self._tracked(tracking)
+        return value, kept
+
     def remember(self, name: str, compute: Any) -> Any:
         """`compute()`, worked out once per index; every later caller is noted as
         having read what the first one read."""
@@ -176,13 +185,8 @@ class ProjectIndex:
             self._replay(reads)
             return value
         with self._lock:
-            tracking = self._tracking()
-            try:
-                value = compute()
-            finally:
-                reads = self._tracked(tracking)
-            self._memo[name] = (value, reads)
-            return value
+            self._memo[name] = self._work_out(compute)
+            return self._memo[name][0]
 
     def digest(self, file: str) -> Optional[str]:
         """The cache key the file's summary was made under, when it was made."""
@@ -325,13 +329,8 @@ class ProjectIndex:
             self._replay(known[1])
             return known[0]
         with self._lock:
-            tracking = self._tracking()
-            try:
-                found = self._lookup(path, 0)
-            finally:
-                reads = self._tracked(tracking)
-            self._lookups[path] = (found, reads)
-            return found
+            self._lookups[path] = self._work_out(lambda: self._lookup(path, 0))
+            return self._lookups[path][0]
 
     def _lookup(self, path: str, depth: int) -> Optional[Target]:
         if depth > 8 or path.split(".", 1)[0] not in self.heads:
@@ -468,23 +467,17 @@ class ProjectIndex:
             self._replay(self._chain_reads.get(key))
             return self._chains[key]
         with self._lock:
-            tracking = self._tracking()
             solved: list[Key] = []
-            try:
-                return self._solve(key, solved)
-            finally:
-                reads = self._tracked(tracking)
-                for done in solved:  # the answers of one solve share what it read
-                    self._chain_reads[done] = reads
+            chain, reads = self._work_out(lambda: self._solve(key, solved))
+            for done in solved:  # the answers of one solve share what it read
+                self._chain_reads[done] = reads
+            return chain
 
     def _solve(self, start: Key, solved: list[Key]) -> Optional[tuple[str, ...]]:
         edges: dict[Key, list[Key]] = {}
         stack = [start]
         while stack:
             key = stack.pop()
-            if key in self._chains:
-                self._replay(self._chain_reads.get(key))
-                continue
             if key in edges:
                 continue
             function = self.function(key)
@@ -613,7 +606,6 @@ class ProjectIndex:
             for parent, prefix in parents:
                 stack.append((parent, prefix + tail, depth + 1))
         return sorted(set(found))
-
 
     def _includes(self) -> dict[str, list[tuple[str, str]]]:
         """Each router to the routers that include it, with the literal prefix."""

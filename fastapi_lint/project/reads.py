@@ -117,10 +117,11 @@ class Table:
         self.rows: list[dict] = []
         self._ids: dict[int, int] = {}
         self._held: list[Reads] = []  # keeps each numbered answer (and its id) alive
-        self._rows_by_content: dict[tuple[frozenset, tuple[int, ...]], int] = {}
+        self._interner = Interner()  # copies of one answer take one row
 
     def dump(self, reads: Reads, own: Optional[str] = None) -> dict:
         """The stored form of a file's reads (less `own`, the file itself)."""
+        reads = self._interner.canonical(reads)
         return {"parts": by_file(reads.parts, own),
                 "groups": [self.number(group) for group in reads.groups.values()]}
 
@@ -138,15 +139,11 @@ class Table:
                 stack.extend((group, False) for group in reads.groups.values()
                              if id(group) not in self._ids)
                 continue
-            groups = sorted({self._ids[id(group)] for group in reads.groups.values()})
-            # Answers sent back from worker processes arrive as copies: one row each.
-            same = (frozenset(reads.parts), tuple(groups))
-            number = self._rows_by_content.get(same)
-            if number is None:
-                number = self._rows_by_content[same] = len(self.rows)
-                self.rows.append({"parts": by_file(reads.parts), "groups": groups})
-            self._ids[id(reads)] = number
+            self._ids[id(reads)] = len(self.rows)
             self._held.append(reads)
+            self.rows.append({"parts": by_file(reads.parts),
+                              "groups": sorted({self._ids[id(group)]
+                                                for group in reads.groups.values()})})
         return self._ids[id(top)]
 
 
