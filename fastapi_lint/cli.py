@@ -20,7 +20,7 @@ import os
 import sys
 from typing import Any, Optional, Sequence, TextIO
 
-from . import (__version__, config, files, options, order, report, rules, runner,
+from . import (__version__, config, engine, files, options, order, report, rules, runner,
                selection)
 from . import results as results_cache
 from .checks import PROJECT_CODES
@@ -228,7 +228,7 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                                                  for folder in allowed)))
     jobs.sort(key=lambda job: job.display)
     workers = args.jobs or runner.default_workers()
-    with runner.fewer_collections():
+    with engine.fewer_collections():
         if mode == runner.CHECK:
             results = _run_reusing(jobs, workers)
         else:

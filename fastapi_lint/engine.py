@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ast
+import contextlib
+import gc
 import logging
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 from .checks import CHECKS, FILE_CHECKS
 from .context import AUTO, FileContext
@@ -12,6 +14,23 @@ from .findings import Finding
 from .options import Settings
 
 logger = logging.getLogger(__name__)
+
+# The cycle collector's thresholds while a front end checks: each file's trees are freed
+# by reference counting, so frequent collections only re-walk what lives on (the project
+# indexes, and inside flake8 everything flake8 keeps), a third of a large run's time at
+# the default thresholds.
+GC_THRESHOLDS = (10_000, 10, 10)
+
+
+@contextlib.contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Collect cycles less often for the duration (the previous thresholds after)."""
+    before = gc.get_threshold()
+    gc.set_threshold(*(max(a, b) for a, b in zip(GC_THRESHOLDS, before)))
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def check_tree(tree: ast.Module, path: Optional[str], settings: Settings,

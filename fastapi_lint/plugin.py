@@ -17,7 +17,7 @@ from typing import Any, Iterator, Optional
 from . import __version__, config, options, rules
 from .checks import PROJECT_CODES
 from .context import AUTO
-from .engine import check_tree
+from .engine import check_tree, fewer_collections
 from .options import ConfigError, Settings
 
 logger = logging.getLogger(__name__)
@@ -91,8 +91,10 @@ class Plugin:
         if settings is None:
             return
         source = "".join(self.lines) if self.lines is not None else None
-        for finding in check_tree(self.tree, path, settings, root, AUTO, source,
-                                  project_rules=self._project_rules):
+        with fewer_collections():
+            found = check_tree(self.tree, path, settings, root, AUTO, source,
+                               project_rules=self._project_rules)
+        for finding in found:
             if not finding.rule.default and finding.code not in self._opted_in:
                 continue
             yield finding.line, finding.col, f"{finding.code} {finding.message}", type(self)

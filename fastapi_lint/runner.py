@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 import concurrent.futures
-import contextlib
 import dataclasses
 import difflib
 import gc
@@ -20,7 +19,7 @@ from typing import Any, Iterable, Iterator, Optional
 
 from . import noqa, source
 from .checks import PROJECT_CODES
-from .engine import check_tree
+from .engine import GC_THRESHOLDS, check_tree
 from .findings import Finding
 from .options import Settings
 from .project.reads import Interner
@@ -185,23 +184,6 @@ def unified_diff(before: str, after: str, name: str) -> str:
         else:
             out.append(line + "\n\\ No newline at end of file\n")
     return "".join(out)
-
-
-# The cycle collector's thresholds while the command checks: each file's trees are
-# freed by reference counting, so frequent collections only re-walk what lives on (the
-# project indexes), a third of a large run's time at the default thresholds.
-GC_THRESHOLDS = (10_000, 10, 10)
-
-
-@contextlib.contextmanager
-def fewer_collections() -> Iterator[None]:
-    """Collect cycles less often for the duration (the previous thresholds after)."""
-    before = gc.get_threshold()
-    gc.set_threshold(*(max(a, b) for a, b in zip(GC_THRESHOLDS, before)))
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
 
 
 def _init_worker(level: int) -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ast
+import gc
 import json
 import logging
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -18,7 +20,7 @@ from fastapi_lint.context import FileContext
 from fastapi_lint.options import Settings
 from fastapi_lint.project import discover, index
 from fastapi_lint.project.cache import CACHE_DIR
-from fastapi_lint.project.summary import ModuleSummary
+from fastapi_lint.project.summary import Class, Function, ModuleSummary, Records
 from harness import FIXTURES, run_flake8
 
 CHAINS = FIXTURES / "projects" / "chains"
@@ -81,6 +83,55 @@ def test_summary_survives_json_unchanged():
         summary = project.summary(file)
         data = json.loads(json.dumps(summary.to_json()))
         assert ModuleSummary.from_json(data) == summary
+
+
+def test_summary_records_read_like_a_mapping_and_survive_pickling():
+    project = index.build(str(CHAINS), Settings(cache=False))
+    summary = project.summary("shop/notify/mailer.py")
+    functions, classes = summary.functions, summary.classes
+    assert "Mailer.send" in functions and "nowhere" not in functions
+    send = functions["Mailer.send"]
+    assert functions.get("Mailer.send") == send and send.name == "Mailer.send"
+    assert isinstance(send, Function) and send.qualname == "Mailer.send"
+    assert functions.get("nowhere") is None and functions.get("nowhere", 0) == 0
+    with pytest.raises(KeyError):
+        functions["nowhere"]
+    assert list(functions) == [f.qualname for f in functions.values()]
+    assert dict(functions.items()) == {q: functions[q] for q in functions}
+    assert len(classes) == 3 and all(isinstance(c, Class) for c in classes.values())
+    assert functions != classes and functions == Records(Function, functions.values())
+    assert pickle.loads(pickle.dumps(summary)) == summary
+
+
+def test_the_index_leaves_nothing_for_the_cycle_collector_to_walk():
+    """Inside flake8, every full collection walks what the index keeps: a project's
+    records and answers are plain tuples, which the collector stops tracking."""
+    project = index.build(str(CHAINS), Settings(cache=False))
+    for file in project.files:
+        for function in project.summary(file).functions.values():
+            project.blocking_chain((file, function.qualname))
+    del function
+    assert project._lookups, "the chains looked callees up"
+    for _ in range(3):  # a tuple is let go once the tuples it holds are
+        gc.collect()
+    kept = [row for file in project.files for records in (
+        project.summary(file).functions, project.summary(file).classes)
+        for row in records._rows.values()]
+    kept += project._lookups.values()
+    assert kept and not [row for row in kept if gc.is_tracked(row)]
+    assert not [o for o in gc.get_objects() if isinstance(o, (Function, Class,
+                                                              index.Target))]
+
+
+def test_flake8_gets_its_collector_thresholds_back(tmp_path):
+    (tmp_path / "app.py").write_text("import time\n\n\nasync def f():\n"
+                                     "    time.sleep(1)\n")
+    script = ("import gc, sys\nfrom flake8.main import cli\ngc.set_threshold(700, 9, 8)\n"
+              "try:\n    cli.main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+              "print(gc.get_threshold())\n")
+    done = subprocess.run([sys.executable, "-c", script, "--select", "FBP", "-j1",
+                           "app.py"], cwd=tmp_path, capture_output=True, text=True)
+    assert "FBP100" in done.stdout and done.stdout.endswith("(700, 9, 8)\n"), done
 
 
 @pytest.mark.parametrize("bad", [None, [], {"module": 1}, {"module": "m"}, "text",

@@ -15,7 +15,6 @@ or generator functions (which run nothing when called) are not edges.
 from __future__ import annotations
 
 import ast
-import dataclasses
 import functools
 import hashlib
 import io
@@ -25,7 +24,7 @@ import re
 import threading
 import tokenize
 import warnings
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, NamedTuple, Optional
 
 from .. import __version__
 from ..options import Settings
@@ -49,8 +48,7 @@ _ROUTE_TEXT = re.compile(
 )
 
 
-@dataclasses.dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """What a resolved path names in the project: a function or a class."""
 
     kind: str  # "function" or "class"
@@ -77,7 +75,8 @@ class ProjectIndex:
         self._digests: dict[str, str] = {}
         self.skipped: dict[str, str] = {}  # files that could not be summarised, and why
         self._summaries: dict[str, Optional[ModuleSummary]] = {}
-        self._lookups: dict[str, tuple[Optional[Target], Kept]] = {}
+        # Each answer held as a plain tuple, which the cycle collector stops tracking.
+        self._lookups: dict[str, tuple[Optional[tuple[str, str, str]], Kept]] = {}
         self._chains: dict[Key, Optional[tuple[str, ...]]] = {}
         self._chain_reads: dict[Key, Kept] = {}
         self._routes: Optional[list[tuple[str, RouteInfo]]] = None
@@ -325,12 +324,14 @@ class ProjectIndex:
         `from .service import f` in a package's `__init__`.
         """
         known = self._lookups.get(path)
-        if known is not None:
-            self._replay(known[1])
-            return known[0]
-        with self._lock:
-            self._lookups[path] = self._work_out(lambda: self._lookup(path, 0))
-            return self._lookups[path][0]
+        if known is None:
+            with self._lock:
+                target, kept = self._work_out(lambda: self._lookup(path, 0))
+                known = self._lookups[path] = (
+                    None if target is None else tuple(target), kept)
+                return target
+        self._replay(known[1])
+        return None if known[0] is None else Target._make(known[0])
 
     def _lookup(self, path: str, depth: int) -> Optional[Target]:
         if depth > 8 or path.split(".", 1)[0] not in self.heads:

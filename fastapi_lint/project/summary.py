@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import re
-from typing import Any, Iterator, Optional
+from typing import Any, Iterable, Iterator, Mapping, NamedTuple, Optional, TypeVar
 from ..context import FileContext
 from ..names import FunctionNode, dotted, resolve_relative, walk_shallow
 from ..surface import DEPENDS, ROUTER_CLASSES
@@ -31,8 +31,7 @@ REQUEST_TYPES = frozenset(("Request", "WebSocket", "HTTPConnection"))
 Call = tuple[str, int, int]  # resolved path, line, column
 
 
-@dataclasses.dataclass(frozen=True)
-class Function:
+class Function(NamedTuple):
     """One function or method of a module."""
 
     qualname: str  # `send`, `Mailer.send`, `outer.<locals>.inner`
@@ -55,8 +54,7 @@ class Function:
         return re.sub(r"#\d+", "", self.qualname.rpartition("<locals>.")[2])
 
 
-@dataclasses.dataclass(frozen=True)
-class Class:
+class Class(NamedTuple):
     """One class: its bases as resolved paths ("" when unknown) and annotated fields."""
 
     qualname: str
@@ -64,6 +62,54 @@ class Class:
     col: int
     bases: tuple[str, ...]
     fields: tuple[str, ...]
+
+
+Record = TypeVar("Record", Function, Class)
+
+
+class Records(Mapping[str, Record]):
+    """A module's functions or classes by qualified name, held as plain tuples.
+
+    The cycle collector stops tracking a plain tuple of strings, numbers and such
+    tuples, so a large project's summaries cost a full collection nothing; each
+    record is rebuilt as its named tuple when asked for. Inside flake8, whose
+    collections walk everything alive, tracked records made them three times slower.
+    """
+
+    __slots__ = ("_kind", "_rows")
+
+    def __init__(self, kind: type[Record], records: Iterable[Record] = ()) -> None:
+        self._kind = kind
+        self._rows: dict[str, tuple] = {r.qualname: tuple(r) for r in records}
+
+    def __getitem__(self, qualname: str) -> Record:
+        return tuple.__new__(self._kind, self._rows[qualname])
+
+    def get(self, qualname: str, default: Any = None) -> Any:
+        row = self._rows.get(qualname)
+        return default if row is None else tuple.__new__(self._kind, row)
+
+    def __contains__(self, qualname: object) -> bool:
+        return qualname in self._rows
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Records):
+            return self._kind is other._kind and self._rows == other._rows
+        return super().__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable-looking, like a dict
+
+    def __repr__(self) -> str:
+        return f"Records({self._kind.__name__}, {list(self.values())!r})"
+
+    def __reduce__(self):
+        return Records, (self._kind, list(self.values()))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,8 +131,8 @@ class ModuleSummary:
     module: str
     imports: tuple[str, ...]  # project modules (or names in them) it imports
     exports: dict[str, str]  # module-level names bound to project paths (re-exports)
-    functions: dict[str, Function]
-    classes: dict[str, Class]
+    functions: Records[Function]
+    classes: Records[Class]
     routes: tuple[RouteInfo, ...]
     aliases: dict[str, tuple[tuple[str, ...], tuple[str, ...]]]  # Annotated aliases
     routers: tuple[tuple[int, int], ...]  # `APIRouter(...)` calls, line and column
@@ -118,18 +164,17 @@ class ModuleSummary:
     def from_json(cls, data: Any) -> "ModuleSummary":
         """Read `to_json`'s form back; ValueError when it is not exactly that shape."""
         try:
-            functions = {}
-            for q, line, col, flags, blocking, calls, tasks, params, depends in (
-                    data["functions"]):
-                functions[_str(q)] = Function(
+            functions = Records(Function, (
+                Function(
                     _str(q), _int(line), _int(col), "a" in _str(flags), "g" in flags,
                     "w" in flags, _call(blocking) if blocking is not None else None,
                     tuple(_call(c) for c in calls), tuple(_call(c) for c in tasks),
                     _strs(params), _strs(depends), "o" in flags, "c" in flags)
-            classes = {
-                _str(q): Class(q, _int(line), _int(col), _strs(bases), _strs(fields))
-                for q, line, col, bases, fields in data["classes"]
-            }
+                for q, line, col, flags, blocking, calls, tasks, params, depends in (
+                    data["functions"])))
+            classes = Records(Class, (
+                Class(_str(q), _int(line), _int(col), _strs(bases), _strs(fields))
+                for q, line, col, bases, fields in data["classes"]))
             routes = tuple(
                 RouteInfo(_int(line), _int(col), _str(path),
                           None if endpoint is None else _str(endpoint), _strs(models),
@@ -287,10 +332,9 @@ class _Summariser:
         self.nested = definitions.nested
 
     def build(self) -> ModuleSummary:
-        functions = {}
-        for qualname, func in self.functions:
-            functions[qualname] = self._function(qualname, func)
-        classes = {q: self._class(q, c) for q, c in self.classes}
+        functions = Records(Function, (self._function(qualname, func)
+                                       for qualname, func in self.functions))
+        classes = Records(Class, (self._class(q, c) for q, c in self.classes))
         exports, imports, aliases = self._module_names()
         return ModuleSummary(self.module, imports, exports, functions, classes,
                              tuple(self._routes()), aliases, tuple(self._routers()),
