@@ -15,7 +15,7 @@ import bisect
 import builtins
 import warnings
 import weakref
-from typing import Iterator, Optional, Union
+from typing import Any, Iterator, Optional, Union
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 _BUILTINS = frozenset(dir(builtins))
@@ -24,9 +24,23 @@ _MAX_STEPS = 1000  # links followed in one expression (`a.b()[0] / c`)
 _MAX_ANNOTATION = 1000  # characters of a string annotation worth parsing
 _UNKNOWN = None
 
+
+
+class LazyAnnotation:
+    """A parameter's annotation, worked out into the path of an instance of its type
+    when the parameter is first looked up: most parameters never are."""
+
+    __slots__ = ("annotation", "path")
+
+    def __init__(self, annotation: ast.expr) -> None:
+        self.annotation = annotation
+        self.path: Any = LazyAnnotation  # not worked out yet
+
+
 # A binding: (line, what it holds). What it holds is a resolved path (str), an
-# expression still to resolve (ast.expr, resolved lazily at its line), or None.
-Binding = tuple[int, Union[str, ast.expr, None]]
+# expression still to resolve (ast.expr, resolved lazily at its line), a parameter's
+# annotation (`LazyAnnotation`, worked out when first looked up), or None.
+Binding = tuple[int, Union[str, ast.expr, LazyAnnotation, None]]
 
 
 def walk_shallow(nodes: list[ast.AST]) -> Iterator[ast.AST]:
@@ -237,10 +251,9 @@ class Scope:
         args = func.args
         every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
         for arg in every:
-            path = None
-            if getattr(arg, "annotation", None) is not None:
-                path = self.names.annotation_instance(arg.annotation, self.parent)
-            self._bind(arg.arg, 0, path)
+            annotation = getattr(arg, "annotation", None)
+            held = None if annotation is None else LazyAnnotation(annotation)
+            self._bind(arg.arg, 0, held)
         for arg in (args.vararg, args.kwarg):
             if arg is not None:
                 self._bind(arg.arg, 0, None)
@@ -503,6 +516,10 @@ class Names:
         """The path of a binding's value: already a path, or an expression to resolve."""
         if value is None or isinstance(value, str):
             return value
+        if type(value) is LazyAnnotation:
+            if value.path is LazyAnnotation:
+                value.path = self.annotation_instance(value.annotation, scope)
+            return value.path
         return self.resolve(value, scope, depth + 1)
 
     def annotation_instance(self, annotation: ast.expr, scope: Optional[Scope]):
