@@ -449,6 +449,13 @@ def build_rows(args, scratch: Path, corpus_copy: Path, apps: list[str],
                              *flake8_args], corpus_copy, files,
                             before=(lambda: remove_caches(corpus_copy)) if cold
                             else None, runs=args.flake8_runs))
+            if cold:  # the next run, as a pre-commit hook meets it: summaries cached
+                rows.append(Row("flake8+FBP-warm",
+                                f"flake8 `--select E,W,F,{prefix} -j1` ({distribution})"
+                                ", summaries cached",
+                                [*flake8, distribution, "--", "--select",
+                                 f"E,W,F,{prefix}", *flake8_args], corpus_copy, files,
+                                runs=args.flake8_runs))
     lint = [py, "-m", "fastapi_lint.cli", "check", "--exit-zero"]
 
     def cold() -> None:
@@ -540,6 +547,11 @@ def targets(by_key: dict[str, Row], floor: Optional[float], clock: str) -> list[
         added = plugin.median(clock) / base.median(clock) - 1
         out.append(f"inside flake8 the plugin adds {100 * added:+.1f} % to E,W,F "
                    f"(at most +5 %): {verdict(added <= 0.05)}")
+        warm = by_key.get("flake8+FBP-warm")
+        if warm:
+            again = warm.median(clock) / base.median(clock) - 1
+            out.append(f"on the next run, with the summaries cached, it adds "
+                       f"{100 * again:+.1f} %")
         for column in ("ASYNC", "B"):
             other = by_key.get(f"flake8+{column}")
             if other:
