@@ -410,3 +410,32 @@ def test_copies_arriving_from_workers_are_held_once():
     assert len(firsts) == 1
     assert all(reads.flat() == arrived[0].flat() - {("own0.py", "f:main")} | {
         (f"own{n}.py", "f:main")} for n, reads in enumerate(arrived))
+
+
+def test_an_answer_held_once_is_not_walked_again_for_each_reader():
+    """Each file's stored reads go through the interner; an answer it already holds
+    must be taken as it is, not walked and hashed again per file (50,000 files that
+    all read the route table made that quadratic)."""
+    from fastapi_lint.project.reads import Interner
+
+    inner = Reads()
+    for number in range(12):
+        inner.add(f"deep{number}.py", "c:Model")
+    shared = Reads()
+    for number in range(12):
+        shared.add(f"m{number}.py", "r")
+    shared.include(inner)
+    interner = Interner()
+    readers = []
+    for number in range(3):
+        reads = Reads()
+        reads.add(f"own{number}.py", "f:main")
+        reads.include(shared)
+        readers.append(reads)
+    interner.canonical(readers[0])
+    held = shared.groups, inner.groups
+    for reads in readers[1:]:
+        assert interner.canonical(reads) is reads
+        assert list(reads.groups.values()) == [shared]
+    assert (shared.groups, inner.groups) == held
+    assert shared.groups is held[0] and inner.groups is held[1]

@@ -82,11 +82,15 @@ class Interner:
     def __init__(self) -> None:
         # Content -> the one copy; the copies are kept, so the ids in keys stay theirs.
         self._by_content: dict[tuple, Reads] = {}
+        # The ids of those copies: what they reach is already canonical, so a later
+        # call stops there instead of walking (and hashing) a shared answer again.
+        self._kept: set[int] = set()
 
     def canonical(self, reads: Any) -> Any:
         """`reads` with each kept answer it reaches replaced by its one copy."""
         if not isinstance(reads, Reads) or not reads.groups:
             return reads
+        kept = self._kept
         # By id, only while `reads` holds them alive: freed copies' ids are reused.
         seen: dict[int, Reads] = {}
         stack: list[tuple[Reads, bool]] = [(reads, False)]
@@ -95,7 +99,7 @@ class Interner:
             if not ready:
                 stack.append((current, True))
                 stack.extend((group, False) for group in current.groups.values()
-                             if id(group) not in seen)
+                             if id(group) not in seen and id(group) not in kept)
                 continue
             groups = {}
             for group in current.groups.values():
@@ -105,7 +109,8 @@ class Interner:
             if current is reads:
                 break
             key = (frozenset(current.parts), frozenset(groups))
-            seen[id(current)] = self._by_content.setdefault(key, current)
+            one = seen[id(current)] = self._by_content.setdefault(key, current)
+            kept.add(id(one))
         return reads
 
 
