@@ -387,18 +387,25 @@ def test_copies_of_one_answer_are_stored_once():
     assert len(table.rows) == 1
 
 
+def _shared_answer(part: str) -> tuple[Reads, Reads]:
+    """A kept answer that reads `part` of twelve modules and uses another answer (that
+    reads a model of twelve more), both too large to be copied into their readers."""
+    inner = Reads()
+    for number in range(12):
+        inner.add(f"deep{number}.py", "c:Model")
+    shared = Reads()
+    for number in range(12):
+        shared.add(f"m{number}.py", part)
+    shared.include(inner)
+    return shared, inner
+
+
 def test_copies_arriving_from_workers_are_held_once():
     import pickle
 
     from fastapi_lint.project.reads import Interner
 
-    shared = Reads()
-    for number in range(12):
-        shared.add(f"m{number}.py", "f:run")
-    inner = Reads()
-    for number in range(12):
-        inner.add(f"deep{number}.py", "c:Model")
-    shared.include(inner)
+    shared, _ = _shared_answer("f:run")
     interner = Interner()
     arrived = []
     for number in range(3):  # each result pickled apart, as a worker's chunk is
@@ -418,13 +425,7 @@ def test_an_answer_held_once_is_not_walked_again_for_each_reader():
     all read the route table made that quadratic)."""
     from fastapi_lint.project.reads import Interner
 
-    inner = Reads()
-    for number in range(12):
-        inner.add(f"deep{number}.py", "c:Model")
-    shared = Reads()
-    for number in range(12):
-        shared.add(f"m{number}.py", "r")
-    shared.include(inner)
+    shared, inner = _shared_answer("r")
     interner = Interner()
     readers = []
     for number in range(3):
