@@ -85,6 +85,20 @@ def test_summary_survives_json_unchanged():
         assert ModuleSummary.from_json(data) == summary
 
 
+def test_summaries_read_back_share_their_strings():
+    """Each string the JSON reader makes is new; read back from the cache, the paths
+    that recur across a project's modules are held once."""
+    project = index.build(str(CHAINS), Settings(cache=False))
+    data = project.summary("shop/notify/service.py").to_json()
+    first, second = (ModuleSummary.from_json(json.loads(json.dumps(data)))
+                     for _ in range(2))
+    pairs = [(a, b) for one, two in zip(first.functions.values(),
+                                        second.functions.values())
+             for a, b in zip(one.calls, two.calls)]
+    assert pairs and all(a[0] is b[0] for a, b in pairs)
+    assert first.module is second.module
+
+
 def test_summary_records_read_like_a_mapping_and_survive_pickling():
     project = index.build(str(CHAINS), Settings(cache=False))
     summary = project.summary("shop/notify/mailer.py")

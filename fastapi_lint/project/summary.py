@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import re
+import sys
 from typing import Any, Iterable, Iterator, Mapping, NamedTuple, Optional, TypeVar
 from ..context import FileContext
 from ..names import FunctionNode, dotted, resolve_relative, walk_shallow
@@ -204,9 +205,11 @@ def _calls(call: Call) -> list:
 
 
 def _str(value: Any) -> str:
+    """A string of a stored summary, shared with its equals: the same paths and names
+    recur across a project's modules, and strings read back from JSON are each new."""
     if not isinstance(value, str):
         raise ValueError("expected a string")
-    return value
+    return sys.intern(value)
 
 
 def _int(value: Any) -> int:
