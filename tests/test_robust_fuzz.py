@@ -294,8 +294,12 @@ def test_random_fastapi_programs(places, source, prelude, config, place):
 
 # -- random edits of the rule fixtures' trees -----------------------------------------
 
-FIXTURE_TEXTS = [tokenize.open(p).read() for p in sorted(  # honours coding cookies
-    (FIXTURES / "rules").glob("*.py"))]
+def _read_fixture(path) -> str:
+    with tokenize.open(path) as handle:  # honours coding cookies
+        return handle.read()
+
+
+FIXTURE_TEXTS = [_read_fixture(p) for p in sorted((FIXTURES / "rules").glob("*.py"))]
 STATEMENT_LISTS = ("body", "orelse", "finalbody")
 
 
