@@ -324,14 +324,13 @@ class ProjectIndex:
         `from .service import f` in a package's `__init__`.
         """
         known = self._lookups.get(path)
-        if known is None:
-            with self._lock:
-                target, kept = self._work_out(lambda: self._lookup(path, 0))
-                known = self._lookups[path] = (
-                    None if target is None else tuple(target), kept)
-                return target
-        self._replay(known[1])
-        return None if known[0] is None else Target._make(known[0])
+        if known is not None:
+            self._replay(known[1])
+            return None if known[0] is None else Target._make(known[0])
+        with self._lock:
+            target, kept = self._work_out(lambda: self._lookup(path, 0))
+            self._lookups[path] = (None if target is None else tuple(target), kept)
+            return target
 
     def _lookup(self, path: str, depth: int) -> Optional[Target]:
         if depth > 8 or path.split(".", 1)[0] not in self.heads:
