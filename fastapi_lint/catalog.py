@@ -8,6 +8,7 @@ receiver. Each entry carries the remedy the message suggests.
 
 from __future__ import annotations
 
+import functools
 from typing import Iterable, Optional
 
 SLEEP = "use `await asyncio.sleep(...)`"
@@ -187,8 +188,13 @@ _receiver(
 )
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def blocking_remedy(path: str, extra: frozenset = frozenset()) -> Optional[str]:
-    """The remedy when the call of `path` blocks, else None."""
+    """The remedy when the call of `path` blocks, else None.
+
+    Remembered: a project calls the same few thousand paths from many functions, and
+    a path that misses every table is tried against each deep receiver's prefix.
+    """
     if path in CALLS:
         return CALLS[path]
     if path in extra:

@@ -244,6 +244,35 @@ def test_functions_defined_twice_keep_apart(tmp_path):
     assert summary.functions["make.<locals>._"].params == ("name",)
 
 
+def test_the_plain_name_goes_to_the_last_definition_in_the_source(tmp_path):
+    # An `else` branch comes after its `if` branch, and a handler after its `try`.
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "branches.py").write_text(textwrap.dedent("""\
+        import sys
+
+
+        if sys.platform == "win32":
+            def pick(first):
+                return first
+        else:
+            def pick(second):
+                return second
+
+        try:
+            def load(one):
+                return one
+        except ImportError:
+            def load(two):
+                return two
+        """))
+    project = index.build(str(tmp_path), Settings(cache=False))
+    functions = project.summary("branches.py").functions
+    assert set(functions) == {"pick#1", "pick", "load#1", "load"}
+    assert functions["pick"].params == ("second",)
+    assert functions["pick#1"].params == ("first",)
+    assert functions["load"].params == ("two",)
+
+
 # -- the cache -------------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ import sys
 from typing import Any, Iterable, Iterator, Mapping, NamedTuple, Optional, TypeVar
 from ..context import FileContext
 from ..names import FunctionNode, dotted, resolve_relative, walk_shallow
-from ..surface import DEPENDS, ROUTER_CLASSES
+from ..surface import DEPENDS, ROUTER_CLASSES, Surface
 
 SCHEMA = 1  # bump when the summary's shape or meaning changes
 
@@ -260,45 +260,47 @@ class Definitions:
         """The definitions of the module `ctx` reads, made once per context."""
         found = ctx.memo.get(cls)
         if found is None:
-            found = ctx.memo[cls] = cls(ctx.tree)
+            found = ctx.memo[cls] = cls(ctx.surface)
         return found
 
-    def __init__(self, tree: ast.Module) -> None:
+    def __init__(self, surface: Surface) -> None:
         self.qualnames: dict[int, str] = {}
         self.owner: dict[int, Optional[ast.AST]] = {}  # definition -> def/class around
         self.classes: list[tuple[str, ast.ClassDef]] = []
         self.functions: list[tuple[str, FunctionNode]] = []
         self.nested: dict[int, dict[str, ast.AST]] = {}  # function -> name -> its def
-        self._qualify(tree.body, "", None)
+        self._qualify(surface)
 
-    def _qualify(self, body: list[ast.stmt], prefix: str,
-                 owner: Optional[ast.AST]) -> None:
-        """Qualified names of the definitions, walking statements only."""
-        stack = [(node, prefix, owner) for node in reversed(body)]
-        while stack:
-            node, prefix, owner = stack.pop()
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                qualname = prefix + node.name
-                self.owner[id(node)] = owner
-                if isinstance(node, ast.ClassDef):
-                    self.classes.append((qualname, node))
-                    inner = qualname + "."
-                else:
-                    self.functions.append((qualname, node))
-                    inner = qualname + ".<locals>."
-                if isinstance(owner, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    self.nested.setdefault(id(owner), {})[node.name] = node
-                self.qualnames[id(node)] = qualname
-                stack.extend((child, inner, node) for child in reversed(node.body))
-                continue
-            for field in ("body", "orelse", "finalbody", "handlers", "cases"):
-                children = getattr(node, field, None)
-                if isinstance(children, list):
-                    stack.extend((child, prefix, owner) for child in reversed(children)
-                                 if isinstance(child, (ast.stmt, ast.excepthandler))
-                                 or type(child).__name__ == "match_case")
-        self.functions = self._unique(self.functions)
-        self.classes = self._unique(self.classes)
+    def _qualify(self, surface: Surface) -> None:
+        """Qualified names from the surface's walk: no walk of its own.
+
+        The surface lists every definition with the def or class around it, and a
+        definition comes after the one around it in source order, so in that order
+        each prefix is known before it is needed.
+        """
+        statements = surface.statements
+        found = [*statements.get(ast.FunctionDef, ()),
+                 *statements.get(ast.AsyncFunctionDef, ()),
+                 *statements.get(ast.ClassDef, ())]
+        found.sort(key=_position)
+        parents = surface.parents
+        inner: dict[int, str] = {}  # def or class -> the prefix of what it holds
+        functions, classes = self.functions, self.classes
+        for node in found:
+            owner = parents.get(id(node))
+            qualname = (inner[id(owner)] if owner is not None else "") + node.name
+            self.owner[id(node)] = owner
+            self.qualnames[id(node)] = qualname
+            if type(node) is ast.ClassDef:
+                classes.append((qualname, node))
+                inner[id(node)] = qualname + "."
+            else:
+                functions.append((qualname, node))
+                inner[id(node)] = qualname + ".<locals>."
+            if owner is not None and type(owner) is not ast.ClassDef:
+                self.nested.setdefault(id(owner), {})[node.name] = node
+        self.functions = self._unique(functions)
+        self.classes = self._unique(classes)
 
     def _unique(self, definitions: list) -> list:
         last: dict[str, int] = {}
@@ -685,6 +687,10 @@ CACHES = frozenset(
      "cachetools.cached", "cachetools.func.lru_cache", "cachetools.func.ttl_cache",
      "async_lru.alru_cache")
 )
+
+
+def _position(node: ast.AST) -> tuple[int, int]:
+    return node.lineno, node.col_offset
 
 
 def _decorator_path(ctx: FileContext, decorator: ast.expr) -> str:
