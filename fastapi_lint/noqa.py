@@ -97,32 +97,103 @@ def filter_findings(findings: Iterable[Finding], lines: list[str],
 
 
 class _Pieces:
-    """Logical lines of one top-level statement at a time, tokenized when asked."""
+    """Logical lines of one statement at a time, tokenized when asked.
+
+    A logical line never crosses the start of a statement that begins its physical
+    line, so a finding's line is looked up in the innermost such statement around it
+    (with any statements `;` joins to it), not in its whole top-level statement: a
+    finding in one method of a long class tokenizes that method only.
+    """
 
     def __init__(self, lines: list[str], tree: ast.Module) -> None:
         self.lines = lines
-        self.starts: list[int] = []
-        self.ends: list[int] = []
-        for statement in tree.body:
-            first = statement.lineno
-            for decorator in getattr(statement, "decorator_list", ()):
-                first = min(first, decorator.lineno)
-            self.starts.append(first)
-            self.ends.append(statement.end_lineno or statement.lineno)
-        self.done: dict[int, dict[int, str]] = {}
+        self.tree = tree
+        self.done: dict[tuple[int, int], dict[int, str]] = {}
 
     def text(self, line: int) -> Optional[str]:
         """The text flake8 searches for a finding on `line`; None for the line alone."""
-        at = bisect.bisect_right(self.starts, line) - 1
-        if at < 0 or line > self.ends[at]:
+        piece = self._piece(line)
+        if piece is None:
             return None
-        mapping = self.done.get(at)
+        mapping = self.done.get(piece)
         if mapping is None:
-            first, last = self.starts[at], self.ends[at]
-            piece = self.lines[first - 1:last]
+            first, last = piece
+            lines = self.lines[first - 1:last]
             mapping = {}
-            if _ANY_NOQA.search("".join(piece)):
+            if _ANY_NOQA.search("".join(lines)):
                 mapping = {first - 1 + number: text
-                           for number, text in logical_lines(piece).items()}
-            self.done[at] = mapping
+                           for number, text in logical_lines(lines).items()}
+            self.done[piece] = mapping
         return mapping.get(line)
+
+    def _piece(self, line: int) -> Optional[tuple[int, int]]:
+        """(first, last line) of the innermost run of statements holding `line` that
+        starts its physical line; None when no statement holds it."""
+        found = None
+        block: list = self.tree.body
+        while block:
+            span = _run(block, line)
+            if span is None:
+                break
+            first, last, statement = span
+            if found is not None and not self._starts_line(block, first):
+                break  # shares its first line with the header above: keep that
+            found = (first, last)
+            if statement is None:
+                break  # statements joined by `;`: tokenized together
+            block = _inner_block(statement, line)
+        return found
+
+    def _starts_line(self, block: list, first: int) -> bool:
+        statement = next(s for s in block if _first_line(s) == first)
+        column = min([statement.col_offset] + [d.col_offset for d in
+                                                getattr(statement, "decorator_list", ())
+                                                if d.lineno == first])
+        if not 1 <= first <= len(self.lines):
+            return False
+        return not self.lines[first - 1].encode("utf-8", "surrogateescape")[
+            :column].strip()
+
+
+def _first_line(statement: ast.stmt) -> int:
+    first = statement.lineno
+    for decorator in getattr(statement, "decorator_list", ()):
+        first = min(first, decorator.lineno)
+    return first
+
+
+def _last_line(statement: ast.stmt) -> int:
+    return getattr(statement, "end_lineno", None) or statement.lineno
+
+
+def _run(block: list, line: int):
+    """(first, last line, the statement) of the statement of `block` holding `line`,
+    with the statements sharing its first or last line (`a; b`): the statement is
+    None then. None when no statement of the block holds the line."""
+    for position, statement in enumerate(block):
+        first = _first_line(statement)
+        if first > line:
+            return None
+        if line <= _last_line(statement):
+            start = end = position
+            while start > 0 and _last_line(block[start - 1]) >= _first_line(block[start]):
+                start -= 1
+            while end + 1 < len(block) and (
+                    _first_line(block[end + 1]) <= _last_line(block[end])):
+                end += 1
+            alone = statement if start == end else None
+            return _first_line(block[start]), _last_line(block[end]), alone
+    return None
+
+
+def _inner_block(statement: ast.stmt, line: int) -> list:
+    """The block nested in `statement` whose statements span `line`, else []."""
+    blocks = [getattr(statement, field, None) for field in ("body", "orelse", "finalbody")]
+    for group in (getattr(statement, "handlers", None) or (),
+                  getattr(statement, "cases", None) or ()):
+        blocks.extend(part.body for part in group)
+    for block in blocks:
+        if isinstance(block, list) and block and isinstance(block[0], ast.stmt) and (
+                _first_line(block[0]) <= line <= _last_line(block[-1])):
+            return block
+    return []

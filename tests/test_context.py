@@ -124,12 +124,53 @@ def b():
 '''
 
 
-@pytest.mark.parametrize("line", range(1, NOQA.count("\n") + 1))
-def test_noqa_per_statement_matches_the_whole_file_tokenized(line):
-    lines = NOQA.splitlines(keepends=True)
-    whole = list(filter_findings([_finding(line)], lines))
-    pieces = list(filter_findings([_finding(line)], lines, tree=ast.parse(NOQA)))
-    assert whole == pieces
+# Statements nested in others, joined by `;`, or sharing a line with a header: each
+# finding is looked up in the innermost statement that starts its own line. Only
+# multi-line strings and backslashes make a range of several lines (inside brackets
+# each line is its own), and the comment ends the range's last line.
+NOQA_NESTED = '''\
+import time
+
+
+class Service:
+    def first(self):
+        time.sleep(1)  # noqa: FBP100
+
+    def second(self):
+        time.sleep("""
+        """)  # noqa: FBP100
+        a = time.sleep(1); b = """
+        """  # noqa: FBP100
+        c = """p
+        q"""; d = time.sleep("""r
+        s
+        t""")  # noqa: FBP100
+        if time.sleep(2) == """u
+        v""": e = time.sleep("""w
+        x""")  # noqa: FBP100
+        try:
+            time.sleep(7)
+        except ValueError:
+            time.sleep(8)  # noqa
+        finally:
+            time.sleep(9)
+        match wait:
+            case [first, second]:
+                time.sleep(10)  # noqa: FBP100
+        for item in time.sleep(11): time.sleep(12); time.sleep(13)  # noqa
+        return \\
+            time.sleep(14)  # noqa
+'''
+
+
+@pytest.mark.parametrize("text", [NOQA, NOQA_NESTED], ids=["top", "nested"])
+def test_noqa_per_statement_matches_the_whole_file_tokenized(text):
+    lines = text.splitlines(keepends=True)
+    tree = ast.parse(text)
+    for line in range(1, len(lines) + 1):
+        whole = list(filter_findings([_finding(line)], lines))
+        pieces = list(filter_findings([_finding(line)], lines, tree=tree))
+        assert whole == pieces, line
 
 
 def test_noqa_per_statement_silences_the_lines_of_a_multi_line_token():
