@@ -353,9 +353,8 @@ class _Summariser:
         calls: list[Call] = []
         tasks: list[Call] = []
         self_name, self_path = self._self_binding(func)
-        walked: list[ast.AST] = []
-        found = list(self.blocking.sync_calls(ctx, func, self.wrappers, walked))
-        facts = _Facts(func, walked)
+        found = self.blocking.sync_calls(ctx, func, self.wrappers)
+        facts = _Facts(func, ctx.names.body_nodes(func))
         lazy = facts.lazily_made()
         for node, path in found:
             if id(node) in lazy:
@@ -700,6 +699,12 @@ def _decorator_path(ctx: FileContext, decorator: ast.expr) -> str:
     return ctx.names.resolve(decorator) or ""
 
 
+_FACT_KINDS = frozenset((ast.If, ast.Attribute, ast.Assign, ast.AnnAssign, ast.Yield,
+                         ast.YieldFrom, ast.Global))
+_ASYNC_FACT_KINDS = _FACT_KINDS | {ast.Await, ast.AsyncFor, ast.AsyncWith,
+                                   ast.comprehension}
+
+
 class _Facts:
     """What one walk of a function body tells: generator, awaits, lazy branches."""
 
@@ -715,8 +720,11 @@ class _Facts:
         self.locals: set[str] = {a.arg for a in (
             *func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs)}
         is_async = isinstance(func, ast.AsyncFunctionDef)
+        wanted = _ASYNC_FACT_KINDS if is_async else _FACT_KINDS
         for node in nodes:
             kind = type(node)
+            if kind not in wanted:
+                continue  # most nodes tell nothing here: one set look-up for them
             if kind is ast.If:
                 self.ifs.append(node)
             elif kind is ast.Attribute:
