@@ -21,7 +21,16 @@ DEPENDS = frozenset(
      "fastapi.param_functions.Security")
 )
 _BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
-_MATCH_CASE = getattr(ast, "match_case", ast.ExceptHandler)
+# Per statement type, its fields that hold statements (or handlers and cases), in the
+# order of `_BLOCK_FIELDS`; empty for a simple statement. Filled as types are met.
+_BLOCKS_OF: dict[type, tuple[str, ...]] = {}
+
+
+def _blocks_of(kind: type) -> tuple[str, ...]:
+    fields = tuple(f for f in _BLOCK_FIELDS if f in kind._fields)
+    _BLOCKS_OF[kind] = fields
+    return fields
+
 HTTP_DECORATORS = {
     "get": "GET", "post": "POST", "put": "PUT", "patch": "PATCH", "delete": "DELETE",
     "options": "OPTIONS", "head": "HEAD", "trace": "TRACE",
@@ -92,53 +101,64 @@ class Surface:
         stack: list[tuple[ast.AST, Optional[ast.AST], bool]] = [
             (stmt, None, False) for stmt in reversed(tree.body)]
         statements = self.statements
+        functions, parents, classes = self.functions, self.parents, self.classes
+        assigned, import_froms = self._assigned, self.import_froms
+        pop, push = stack.pop, stack.append
+        function_def, async_def, class_def = ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef
+        expr, assign, ann_assign, import_from, if_ = (
+            ast.Expr, ast.Assign, ast.AnnAssign, ast.ImportFrom, ast.If)
+        call_type, attribute, name_type = ast.Call, ast.Attribute, ast.Name
         while stack:
-            node, parent, typing_only = stack.pop()
-            bucket = statements.get(type(node))
+            node, parent, typing_only = pop()
+            kind = type(node)
+            bucket = statements.get(kind)
             if bucket is None:
-                statements[type(node)] = bucket = []
+                statements[kind] = bucket = []
             bucket.append(node)
+            fields = _BLOCKS_OF.get(kind)
+            if fields is None:
+                fields = _blocks_of(kind)
+            if not fields:  # a simple statement: nothing nested in it
+                if kind is expr:
+                    value = node.value
+                    if (type(value) is call_type and type(value.func) is attribute
+                            and value.func.attr in ROUTE_CALLS):
+                        calls.append(value)
+                elif kind is assign:
+                    if type(node.value) is call_type:
+                        for target in node.targets:
+                            if type(target) is name_type:
+                                assigned.setdefault(target.id, []).append(node.value)
+                elif kind is ann_assign:
+                    if type(node.target) is name_type and type(node.value) is call_type:
+                        assigned.setdefault(node.target.id, []).append(node.value)
+                elif kind is import_from:
+                    import_froms.append((node, typing_only))
+                continue
             inner_parent = parent
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                self.functions.append(node)
-                self.parents[id(node)] = parent
+            if kind is function_def or kind is async_def:
+                functions.append(node)
+                parents[id(node)] = parent
                 inner_parent = node
-            elif isinstance(node, ast.ClassDef):
-                self.classes.setdefault(node.name, node)
-                self.parents[id(node)] = parent
+            elif kind is class_def:
+                classes.setdefault(node.name, node)
+                parents[id(node)] = parent
                 inner_parent = node
-            elif isinstance(node, ast.Expr):
-                value = node.value
-                if (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
-                        and value.func.attr in ROUTE_CALLS):
-                    calls.append(value)
-                continue
-            elif isinstance(node, ast.Assign):
-                if isinstance(node.value, ast.Call):
-                    for target in node.targets:
-                        if isinstance(target, ast.Name):
-                            self._assigned.setdefault(target.id, []).append(node.value)
-                continue
-            elif isinstance(node, ast.AnnAssign):
-                if isinstance(node.target, ast.Name) and isinstance(node.value, ast.Call):
-                    self._assigned.setdefault(node.target.id, []).append(node.value)
-                continue
-            elif isinstance(node, ast.ImportFrom):
-                self.import_froms.append((node, typing_only))
-                continue
-            elif isinstance(node, ast.If) and is_type_checking(node.test):
+            elif kind is if_ and is_type_checking(node.test):
                 stack.extend((child, parent, True) for child in reversed(node.body))
                 stack.extend((child, parent, typing_only) for child in reversed(node.orelse))
                 continue
-            for field in _BLOCK_FIELDS:
-                block = getattr(node, field, None)
-                if block:
+            for field in fields:
+                block = getattr(node, field)
+                if not block:
+                    continue
+                if field == "handlers" or field == "cases":
                     for child in reversed(block):
-                        if isinstance(child, (ast.ExceptHandler, _MATCH_CASE)):
-                            stack.extend((c, inner_parent, typing_only)
-                                         for c in reversed(child.body))
-                        else:
-                            stack.append((child, inner_parent, typing_only))
+                        stack.extend((c, inner_parent, typing_only)
+                                     for c in reversed(child.body))
+                else:
+                    for child in reversed(block):
+                        push((child, inner_parent, typing_only))
         self.functions.sort(key=lambda f: (f.lineno, f.col_offset))
 
     def _local_subclasses(self, bases: frozenset) -> frozenset:
