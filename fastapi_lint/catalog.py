@@ -8,7 +8,6 @@ receiver. Each entry carries the remedy the message suggests.
 
 from __future__ import annotations
 
-import functools
 from typing import Iterable, Optional
 
 SLEEP = "use `await asyncio.sleep(...)`"
@@ -188,13 +187,11 @@ _receiver(
 )
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def blocking_remedy(path: str, extra: frozenset = frozenset()) -> Optional[str]:
-    """The remedy when the call of `path` blocks, else None.
+_DEEP_PREFIXES = tuple(DEEP_RECEIVERS)
 
-    Remembered: a project calls the same few thousand paths from many functions, and
-    a path that misses every table is tried against each deep receiver's prefix.
-    """
+
+def blocking_remedy(path: str, extra: frozenset = frozenset()) -> Optional[str]:
+    """The remedy when the call of `path` blocks, else None."""
     if path in CALLS:
         return CALLS[path]
     if path in extra:
@@ -205,9 +202,10 @@ def blocking_remedy(path: str, extra: frozenset = frozenset()) -> Optional[str]:
     entry = RECEIVERS.get(receiver)
     if entry is not None and _blocks(entry, method):
         return entry[2]
-    for prefix, deep_entry in DEEP_RECEIVERS.items():
-        if receiver.startswith(prefix) and _blocks(deep_entry, method):
-            return deep_entry[2]
+    if receiver.startswith(_DEEP_PREFIXES):  # one test for the many paths that miss
+        for prefix, deep_entry in DEEP_RECEIVERS.items():
+            if receiver.startswith(prefix) and _blocks(deep_entry, method):
+                return deep_entry[2]
     if extra and any(_matches_extra(path, name) for name in extra):
         return THREAD
     return None
