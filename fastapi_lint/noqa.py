@@ -16,7 +16,6 @@ round, the rules are flake8's:
 from __future__ import annotations
 
 import ast
-import bisect
 import re
 import tokenize
 from typing import Iterable, Iterator, Optional
@@ -151,8 +150,8 @@ class _Pieces:
                                                 if d.lineno == first])
         if not 1 <= first <= len(self.lines):
             return False
-        return not self.lines[first - 1].encode("utf-8", "surrogateescape")[
-            :column].strip()
+        before = self.lines[first - 1].encode("utf-8", "surrogateescape")[:column]
+        return before.strip() in (b"", b"@")  # a decorator's column is past its `@`
 
 
 def _first_line(statement: ast.stmt) -> int:

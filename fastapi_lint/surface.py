@@ -104,7 +104,8 @@ class Surface:
         functions, parents, classes = self.functions, self.parents, self.classes
         assigned, import_froms = self._assigned, self.import_froms
         pop, push = stack.pop, stack.append
-        function_def, async_def, class_def = ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef
+        function_def, async_def = ast.FunctionDef, ast.AsyncFunctionDef
+        class_def = ast.ClassDef
         expr, assign, ann_assign, import_from, if_ = (
             ast.Expr, ast.Assign, ast.AnnAssign, ast.ImportFrom, ast.If)
         call_type, attribute, name_type = ast.Call, ast.Attribute, ast.Name

@@ -160,6 +160,12 @@ class Service:
         for item in time.sleep(11): time.sleep(12); time.sleep(13)  # noqa
         return \\
             time.sleep(14)  # noqa
+
+    @decorator(time.sleep("""
+    """))  # noqa: FBP100
+    @decorator(time.sleep(15))
+    def third(self):
+        pass
 '''
 
 
