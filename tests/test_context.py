@@ -163,7 +163,32 @@ class Service:
 '''
 
 
-@pytest.mark.parametrize("text", [NOQA, NOQA_NESTED], ids=["top", "nested"])
+# A backslash carries a logical line over to the next physical line, so a statement
+# that starts its physical line can still belong to the range of the line above: the
+# `# noqa` of a statement `;` joins to it counts for the one before (flake8 silences
+# lines 3, 12 and 14), and text above it counts for it (lines 6 and 10: a string
+# holding `# noqa` is enough for flake8's search).
+NOQA_BACKSLASH = '''\
+import time
+def f(x):
+    a = time.sleep(1); \\
+    b = 2  # noqa
+    if x == "# noqa": \\
+        time.sleep(1)
+    c = """
+# noqa
+"""; \\
+    time.sleep(1)
+class A: \\
+  d = time.sleep(1); \\
+  e = 1  # noqa
+g = time.sleep(1); \\
+h = 2  # noqa
+'''
+
+
+@pytest.mark.parametrize("text", [NOQA, NOQA_NESTED, NOQA_BACKSLASH],
+                         ids=["top", "nested", "backslash"])
 def test_noqa_per_statement_matches_the_whole_file_tokenized(text):
     lines = text.splitlines(keepends=True)
     tree = ast.parse(text)
