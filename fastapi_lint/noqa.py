@@ -132,7 +132,7 @@ class _Pieces:
         found = None
         block: list = self.tree.body
         while block:
-            span = _run(block, line)
+            span = _run(block, line, self.lines)
             if span is None:
                 break
             first, last, statement = span
@@ -149,8 +149,8 @@ class _Pieces:
         column = min([statement.col_offset] + [d.col_offset for d in
                                                 getattr(statement, "decorator_list", ())
                                                 if d.lineno == first])
-        if not 1 <= first <= len(self.lines):
-            return False
+        if not 1 <= first <= len(self.lines) or _continued(self.lines, first - 1):
+            return False  # a backslash above carries its logical line over
         return not self.lines[first - 1].encode("utf-8", "surrogateescape")[
             :column].strip()
 
@@ -166,20 +166,30 @@ def _last_line(statement: ast.stmt) -> int:
     return getattr(statement, "end_lineno", None) or statement.lineno
 
 
-def _run(block: list, line: int):
+def _continued(lines: list[str], number: int) -> bool:
+    """Whether line `number` (1-based) ends with a backslash, joining the next to it."""
+    return 1 <= number <= len(lines) and lines[number - 1].rstrip("\r\n").endswith("\\")
+
+
+def _joined(lines: list[str], before: ast.stmt, after: ast.stmt) -> bool:
+    """Whether `after` starts on the logical line `before` ends (`a; b`, `a; \\`)."""
+    last = _last_line(before)
+    return _first_line(after) <= last or _continued(lines, last)
+
+
+def _run(block: list, line: int, lines: list[str]):
     """(first, last line, the statement) of the statement of `block` holding `line`,
-    with the statements sharing its first or last line (`a; b`): the statement is
-    None then. None when no statement of the block holds the line."""
+    with the statements on the same logical line (`a; b`, or `a; \\` then `b`): the
+    statement is None then. None when no statement of the block holds the line."""
     for position, statement in enumerate(block):
         first = _first_line(statement)
         if first > line:
             return None
         if line <= _last_line(statement):
             start = end = position
-            while start > 0 and _last_line(block[start - 1]) >= _first_line(block[start]):
+            while start > 0 and _joined(lines, block[start - 1], block[start]):
                 start -= 1
-            while end + 1 < len(block) and (
-                    _first_line(block[end + 1]) <= _last_line(block[end])):
+            while end + 1 < len(block) and _joined(lines, block[end], block[end + 1]):
                 end += 1
             alone = statement if start == end else None
             return _first_line(block[start]), _last_line(block[end]), alone
