@@ -12,6 +12,7 @@ from fastapi_lint.context import FileContext
 from fastapi_lint.findings import Finding
 from fastapi_lint.noqa import filter_findings
 from fastapi_lint.options import Settings
+from fastapi_lint.source import split_lines
 
 from test_partition import _sources
 
@@ -204,3 +205,15 @@ def test_noqa_per_statement_silences_the_lines_of_a_multi_line_token():
     kept = filter_findings([_finding(n) for n in (5, 6, 8, 11, 12)], lines,
                            tree=ast.parse(NOQA))
     assert [f.line for f in kept] == [8, 12]
+
+
+def test_noqa_reads_lone_carriage_returns_as_flake8_does():
+    # flake8 reads a file's lines with universal newlines, so a lone `\r` ends a line
+    # like `\n`: the noqa at the end of a multi-line string counts for its first line.
+    text = 'def f():\r    time.sleep("""\r    """)  # noqa\r    return 1\r'
+    lines = split_lines(text)
+    assert len(lines) == 4
+    assert list(filter_findings([_finding(2)], lines)) == []
+    assert list(filter_findings([_finding(2)], lines, tree=ast.parse(text))) == []
+    assert list(filter_findings([_finding(4)], lines, tree=ast.parse(text))) == [
+        _finding(4)]
