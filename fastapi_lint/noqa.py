@@ -41,8 +41,11 @@ def logical_lines(lines: list[str]) -> dict[int, str]:
     """For each line number, the text flake8 searches for `# noqa` (its whole range)."""
     mapping: dict[int, str] = {}
     first, last = None, None
+    # flake8 reads lines with universal newlines: a lone `\r` ends a line as `\n` does,
+    # where the tokenizer would take it for a stray character.
+    tokenized = [line[:-1] + "\n" if line.endswith("\r") else line for line in lines]
     try:
-        for token in tokenize.generate_tokens(iter(lines).__next__):
+        for token in tokenize.generate_tokens(iter(tokenized).__next__):
             if token.type in (tokenize.ENDMARKER, tokenize.DEDENT):
                 continue
             start, end = token.start[0], token.end[0]
