@@ -16,7 +16,6 @@ round, the rules are flake8's:
 from __future__ import annotations
 
 import ast
-import bisect
 import re
 import tokenize
 from typing import Iterable, Iterator, Optional
@@ -201,7 +200,8 @@ def _run(block: list, line: int, lines: list[str]):
 
 def _inner_block(statement: ast.stmt, line: int) -> list:
     """The block nested in `statement` whose statements span `line`, else []."""
-    blocks = [getattr(statement, field, None) for field in ("body", "orelse", "finalbody")]
+    blocks = [getattr(statement, field, None)
+              for field in ("body", "orelse", "finalbody")]
     for group in (getattr(statement, "handlers", None) or (),
                   getattr(statement, "cases", None) or ()):
         blocks.extend(part.body for part in group)
