@@ -273,6 +273,35 @@ def test_the_plain_name_goes_to_the_last_definition_in_the_source(tmp_path):
     assert functions["load"].params == ("two",)
 
 
+def test_a_fallback_in_an_import_error_handler_is_not_what_a_call_reaches(tmp_path):
+    # A def in a `try` body is what a later call reaches whenever the body runs through,
+    # the usual case; the handler's def binds only when the import failed. Before
+    # 5c31bb9 the try body kept the plain name; now the handler's blocking fallback
+    # does, and FBP101 reports a call that normally reaches the non-blocking def.
+    # Right value: no finding (a false positive costs more than a miss).
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "app.py").write_text(textwrap.dedent("""\
+        import json
+
+        try:
+            import orjson
+
+            def load_settings(text):
+                return orjson.loads(text)
+        except ImportError:
+            def load_settings(path):
+                with open(path) as handle:
+                    return json.load(handle)
+
+
+        async def endpoint():
+            return load_settings("{}")
+        """))
+    run = run_flake8([tmp_path / "app.py"], tmp_path)
+    assert "Traceback" not in run.stderr, run.stderr
+    assert run.findings == {}
+
+
 # -- the cache -------------------------------------------------------------------------
 
 
