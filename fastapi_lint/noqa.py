@@ -40,8 +40,11 @@ def logical_lines(lines: list[str]) -> dict[int, str]:
     """For each line number, the text flake8 searches for `# noqa` (its whole range)."""
     mapping: dict[int, str] = {}
     first, last = None, None
+    # flake8 reads lines with universal newlines: a lone `\r` ends a line as `\n` does,
+    # where the tokenizer would take it for a stray character.
+    tokenized = [line[:-1] + "\n" if line.endswith("\r") else line for line in lines]
     try:
-        for token in tokenize.generate_tokens(iter(lines).__next__):
+        for token in tokenize.generate_tokens(iter(tokenized).__next__):
             if token.type in (tokenize.ENDMARKER, tokenize.DEDENT):
                 continue
             start, end = token.start[0], token.end[0]
@@ -73,9 +76,8 @@ def filter_findings(findings: Iterable[Finding], lines: list[str],
                     tree: Optional[ast.Module] = None) -> Iterator[Finding]:
     """The findings no `# noqa` silences; nothing when the file is skipped.
 
-    With the file's `tree`, only the top-level statements holding a finding and a
-    `noqa` comment are tokenized (a logical line never crosses a top-level statement),
-    instead of the whole file.
+    With the file's `tree`, only the innermost statements holding a finding and a
+    `noqa` comment are tokenized (see `_Pieces`), instead of the whole file.
     """
     findings = list(findings)
     if findings and not _ANY_NOQA.search("".join(lines)):
@@ -131,7 +133,7 @@ class _Pieces:
         found = None
         block: list = self.tree.body
         while block:
-            span = _run(block, line)
+            span = _run(block, line, self.lines)
             if span is None:
                 break
             first, last, statement = span
@@ -145,11 +147,11 @@ class _Pieces:
 
     def _starts_line(self, block: list, first: int) -> bool:
         statement = next(s for s in block if _first_line(s) == first)
-        column = min([statement.col_offset] + [d.col_offset for d in
-                                                getattr(statement, "decorator_list", ())
-                                                if d.lineno == first])
-        if not 1 <= first <= len(self.lines):
-            return False
+        decorators = getattr(statement, "decorator_list", ())
+        column = min([statement.col_offset]
+                     + [d.col_offset for d in decorators if d.lineno == first])
+        if not 1 <= first <= len(self.lines) or _continued(self.lines, first - 1):
+            return False  # a backslash above carries its logical line over
         before = self.lines[first - 1].encode("utf-8", "surrogateescape")[:column]
         return before.strip() in (b"", b"@")  # a decorator's column is past its `@`
 
@@ -165,20 +167,30 @@ def _last_line(statement: ast.stmt) -> int:
     return getattr(statement, "end_lineno", None) or statement.lineno
 
 
-def _run(block: list, line: int):
+def _continued(lines: list[str], number: int) -> bool:
+    """Whether line `number` (1-based) ends with a backslash, joining the next to it."""
+    return 1 <= number <= len(lines) and lines[number - 1].rstrip("\r\n").endswith("\\")
+
+
+def _joined(lines: list[str], before: ast.stmt, after: ast.stmt) -> bool:
+    """Whether `after` starts on the logical line `before` ends (`a; b`, `a; \\`)."""
+    last = _last_line(before)
+    return _first_line(after) <= last or _continued(lines, last)
+
+
+def _run(block: list, line: int, lines: list[str]):
     """(first, last line, the statement) of the statement of `block` holding `line`,
-    with the statements sharing its first or last line (`a; b`): the statement is
-    None then. None when no statement of the block holds the line."""
+    with the statements on the same logical line (`a; b`, or `a; \\` then `b`): the
+    statement is None then. None when no statement of the block holds the line."""
     for position, statement in enumerate(block):
         first = _first_line(statement)
         if first > line:
             return None
         if line <= _last_line(statement):
             start = end = position
-            while start > 0 and _last_line(block[start - 1]) >= _first_line(block[start]):
+            while start > 0 and _joined(lines, block[start - 1], block[start]):
                 start -= 1
-            while end + 1 < len(block) and (
-                    _first_line(block[end + 1]) <= _last_line(block[end])):
+            while end + 1 < len(block) and _joined(lines, block[end], block[end + 1]):
                 end += 1
             alone = statement if start == end else None
             return _first_line(block[start]), _last_line(block[end]), alone
@@ -187,7 +199,8 @@ def _run(block: list, line: int):
 
 def _inner_block(statement: ast.stmt, line: int) -> list:
     """The block nested in `statement` whose statements span `line`, else []."""
-    blocks = [getattr(statement, field, None) for field in ("body", "orelse", "finalbody")]
+    blocks = [getattr(statement, field, None)
+              for field in ("body", "orelse", "finalbody")]
     for group in (getattr(statement, "handlers", None) or (),
                   getattr(statement, "cases", None) or ()):
         blocks.extend(part.body for part in group)

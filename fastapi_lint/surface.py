@@ -31,6 +31,7 @@ def _blocks_of(kind: type) -> tuple[str, ...]:
     _BLOCKS_OF[kind] = fields
     return fields
 
+
 HTTP_DECORATORS = {
     "get": "GET", "post": "POST", "put": "PUT", "patch": "PATCH", "delete": "DELETE",
     "options": "OPTIONS", "head": "HEAD", "trace": "TRACE",
@@ -83,6 +84,9 @@ class Surface:
         self._assigned: dict[str, list[ast.expr]] = {}
         # every statement by its type, at any depth (handlers and cases left out)
         self.statements: dict[type, list[ast.stmt]] = {}
+        # defs and classes that bind only on a fallback path of their scope: in an
+        # `except` handler or under `if TYPE_CHECKING:` (see `Definitions`)
+        self.fallbacks: set[int] = set()
         calls: list[ast.Call] = []
         self._scan(tree, calls)
         self.fastapi_classes = self._local_subclasses(APP_CLASSES | ROUTER_CLASSES)
@@ -98,10 +102,12 @@ class Surface:
 
     def _scan(self, tree: ast.Module, calls: list[ast.Call]) -> None:
         """One walk over the statements (not expressions): all this needs is there."""
-        stack: list[tuple[ast.AST, Optional[ast.AST], bool]] = [
-            (stmt, None, False) for stmt in reversed(tree.body)]
+        # (statement, the def or class around it, under `if TYPE_CHECKING:`, a fallback)
+        stack: list[tuple[ast.AST, Optional[ast.AST], bool, bool]] = [
+            (stmt, None, False, False) for stmt in reversed(tree.body)]
         statements = self.statements
         functions, parents, classes = self.functions, self.parents, self.classes
+        fallbacks = self.fallbacks
         assigned, import_froms = self._assigned, self.import_froms
         pop, push = stack.pop, stack.append
         function_def, async_def = ast.FunctionDef, ast.AsyncFunctionDef
@@ -110,7 +116,7 @@ class Surface:
             ast.Expr, ast.Assign, ast.AnnAssign, ast.ImportFrom, ast.If)
         call_type, attribute, name_type = ast.Call, ast.Attribute, ast.Name
         while stack:
-            node, parent, typing_only = pop()
+            node, parent, typing_only, fallback = pop()
             kind = type(node)
             bucket = statements.get(kind)
             if bucket is None:
@@ -137,29 +143,34 @@ class Surface:
                     import_froms.append((node, typing_only))
                 continue
             inner_parent = parent
-            if kind is function_def or kind is async_def:
-                functions.append(node)
+            if kind is function_def or kind is async_def or kind is class_def:
+                if kind is class_def:
+                    classes.setdefault(node.name, node)
+                else:
+                    functions.append(node)
                 parents[id(node)] = parent
+                if fallback:
+                    fallbacks.add(id(node))
                 inner_parent = node
-            elif kind is class_def:
-                classes.setdefault(node.name, node)
-                parents[id(node)] = parent
-                inner_parent = node
+                fallback = False  # its body is a scope of its own
             elif kind is if_ and is_type_checking(node.test):
-                stack.extend((child, parent, True) for child in reversed(node.body))
-                stack.extend((child, parent, typing_only) for child in reversed(node.orelse))
+                stack.extend((child, parent, True, True)
+                             for child in reversed(node.body))
+                stack.extend((child, parent, typing_only, fallback)
+                             for child in reversed(node.orelse))
                 continue
             for field in fields:
                 block = getattr(node, field)
                 if not block:
                     continue
                 if field == "handlers" or field == "cases":
+                    handled = fallback or field == "handlers"
                     for child in reversed(block):
-                        stack.extend((c, inner_parent, typing_only)
+                        stack.extend((c, inner_parent, typing_only, handled)
                                      for c in reversed(child.body))
                 else:
                     for child in reversed(block):
-                        push((child, inner_parent, typing_only))
+                        push((child, inner_parent, typing_only, fallback))
         self.functions.sort(key=lambda f: (f.lineno, f.col_offset))
 
     def _local_subclasses(self, bases: frozenset) -> frozenset:

@@ -12,6 +12,7 @@ from fastapi_lint.context import FileContext
 from fastapi_lint.findings import Finding
 from fastapi_lint.noqa import filter_findings
 from fastapi_lint.options import Settings
+from fastapi_lint.source import split_lines
 
 from test_partition import _sources
 
@@ -169,7 +170,32 @@ class Service:
 '''
 
 
-@pytest.mark.parametrize("text", [NOQA, NOQA_NESTED], ids=["top", "nested"])
+# A backslash carries a logical line over to the next physical line, so a statement
+# that starts its physical line can still belong to the range of the line above: the
+# `# noqa` of a statement `;` joins to it counts for the one before (flake8 silences
+# lines 3, 12 and 14), and text above it counts for it (lines 6 and 10: a string
+# holding `# noqa` is enough for flake8's search).
+NOQA_BACKSLASH = '''\
+import time
+def f(x):
+    a = time.sleep(1); \\
+    b = 2  # noqa
+    if x == "# noqa": \\
+        time.sleep(1)
+    c = """
+# noqa
+"""; \\
+    time.sleep(1)
+class A: \\
+  d = time.sleep(1); \\
+  e = 1  # noqa
+g = time.sleep(1); \\
+h = 2  # noqa
+'''
+
+
+@pytest.mark.parametrize("text", [NOQA, NOQA_NESTED, NOQA_BACKSLASH],
+                         ids=["top", "nested", "backslash"])
 def test_noqa_per_statement_matches_the_whole_file_tokenized(text):
     lines = text.splitlines(keepends=True)
     tree = ast.parse(text)
@@ -185,3 +211,15 @@ def test_noqa_per_statement_silences_the_lines_of_a_multi_line_token():
     kept = filter_findings([_finding(n) for n in (5, 6, 8, 11, 12)], lines,
                            tree=ast.parse(NOQA))
     assert [f.line for f in kept] == [8, 12]
+
+
+def test_noqa_reads_lone_carriage_returns_as_flake8_does():
+    # flake8 reads a file's lines with universal newlines, so a lone `\r` ends a line
+    # like `\n`: the noqa at the end of a multi-line string counts for its first line.
+    text = 'def f():\r    time.sleep("""\r    """)  # noqa\r    return 1\r'
+    lines = split_lines(text)
+    assert len(lines) == 4
+    assert list(filter_findings([_finding(2)], lines)) == []
+    assert list(filter_findings([_finding(2)], lines, tree=ast.parse(text))) == []
+    assert list(filter_findings([_finding(4)], lines, tree=ast.parse(text))) == [
+        _finding(4)]

@@ -244,11 +244,14 @@ def test_functions_defined_twice_keep_apart(tmp_path):
     assert summary.functions["make.<locals>._"].params == ("name",)
 
 
-def test_the_plain_name_goes_to_the_last_definition_in_the_source(tmp_path):
-    # An `else` branch comes after its `if` branch, and a handler after its `try`.
+def test_the_plain_name_goes_to_the_definition_a_call_reaches(tmp_path):
+    # The last in the source (an `else` comes after its `if`), leaving out those bound
+    # only on a fallback path: an `except` handler, `if TYPE_CHECKING:`, and what
+    # such a definition holds.
     (tmp_path / "pyproject.toml").write_text("")
     (tmp_path / "branches.py").write_text(textwrap.dedent("""\
         import sys
+        from typing import TYPE_CHECKING
 
 
         if sys.platform == "win32":
@@ -261,16 +264,65 @@ def test_the_plain_name_goes_to_the_last_definition_in_the_source(tmp_path):
         try:
             def load(one):
                 return one
+
+            class Reader:
+                def read(self, fast):
+                    return fast
         except ImportError:
             def load(two):
                 return two
+
+            class Reader:
+                def read(self, slow):
+                    return slow
+
+        if TYPE_CHECKING:
+            def stub(typed): ...
+        else:
+            def stub(plain):
+                return plain
         """))
     project = index.build(str(tmp_path), Settings(cache=False))
-    functions = project.summary("branches.py").functions
-    assert set(functions) == {"pick#1", "pick", "load#1", "load"}
+    summary = project.summary("branches.py")
+    functions = summary.functions
+    assert set(functions) == {"pick#1", "pick", "load", "load#1", "Reader.read",
+                              "Reader.read#1", "stub#1", "stub"}
     assert functions["pick"].params == ("second",)
     assert functions["pick#1"].params == ("first",)
-    assert functions["load"].params == ("two",)
+    assert functions["load"].params == ("one",)
+    assert functions["load#1"].params == ("two",)
+    assert functions["Reader.read"].params == ("self", "fast")
+    assert functions["stub"].params == ("plain",)
+    assert summary.classes["Reader"].line == 16
+
+
+def test_a_fallback_in_an_import_error_handler_is_not_what_a_call_reaches(tmp_path):
+    # A def in a `try` body is what a later call reaches whenever the body runs through,
+    # the usual case; the handler's def binds only when the import failed. Before
+    # 5c31bb9 the try body kept the plain name; now the handler's blocking fallback
+    # does, and FBP101 reports a call that normally reaches the non-blocking def.
+    # Right value: no finding (a false positive costs more than a miss).
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "app.py").write_text(textwrap.dedent("""\
+        import json
+
+        try:
+            import orjson
+
+            def load_settings(text):
+                return orjson.loads(text)
+        except ImportError:
+            def load_settings(path):
+                with open(path) as handle:
+                    return json.load(handle)
+
+
+        async def endpoint():
+            return load_settings("{}")
+        """))
+    run = run_flake8([tmp_path / "app.py"], tmp_path)
+    assert "Traceback" not in run.stderr, run.stderr
+    assert run.findings == {}
 
 
 # -- the cache -------------------------------------------------------------------------

@@ -251,8 +251,10 @@ def summarise(ctx: FileContext, heads: Optional[frozenset] = None) -> ModuleSumm
 class Definitions:
     """The functions and classes of a module with unique qualified names.
 
-    A name defined twice in one scope keeps its plain qualified name for the last
-    definition (the one a later call reaches); earlier ones get `#1`, `#2`, ...
+    A name defined twice in one scope keeps its plain qualified name for the definition
+    a later call reaches: the last one in the source, leaving out those that bind only
+    on a fallback path (in an `except` handler, under `if TYPE_CHECKING:`, or inside
+    such a definition) while another does not. The others get `#1`, `#2`, ...
     """
 
     @classmethod
@@ -269,6 +271,7 @@ class Definitions:
         self.classes: list[tuple[str, ast.ClassDef]] = []
         self.functions: list[tuple[str, FunctionNode]] = []
         self.nested: dict[int, dict[str, ast.AST]] = {}  # function -> name -> its def
+        self._weak: set[int] = set()  # bound on a fallback path only
         self._qualify(surface)
 
     def _qualify(self, surface: Surface) -> None:
@@ -286,8 +289,11 @@ class Definitions:
         parents = surface.parents
         inner: dict[int, str] = {}  # def or class -> the prefix of what it holds
         functions, classes = self.functions, self.classes
+        fallbacks, weak = surface.fallbacks, self._weak
         for node in found:
             owner = parents.get(id(node))
+            if id(node) in fallbacks or (owner is not None and id(owner) in weak):
+                weak.add(id(node))
             qualname = (inner[id(owner)] if owner is not None else "") + node.name
             self.owner[id(node)] = owner
             self.qualnames[id(node)] = qualname
@@ -303,9 +309,12 @@ class Definitions:
         self.classes = self._unique(classes)
 
     def _unique(self, definitions: list) -> list:
-        last: dict[str, int] = {}
-        for position, (qualname, _) in enumerate(definitions):
-            last[qualname] = position
+        last: dict[str, int] = {}  # the definition that keeps the plain name
+        weak = self._weak
+        for position, (qualname, node) in enumerate(definitions):
+            kept = last.get(qualname)
+            if kept is None or id(node) not in weak or id(definitions[kept][1]) in weak:
+                last[qualname] = position
         counts: dict[str, int] = {}
         unique = []
         for position, (qualname, node) in enumerate(definitions):
