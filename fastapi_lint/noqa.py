@@ -136,8 +136,8 @@ class _Pieces:
             span = _run(block, line, self.lines)
             if span is None:
                 break
-            first, last, statement = span
-            if found is not None and not self._starts_line(block, first):
+            first, last, statement, opening = span
+            if found is not None and not self._starts_line(opening, first):
                 break  # shares its first line with the header above: keep that
             found = (first, last)
             if statement is None:
@@ -145,8 +145,8 @@ class _Pieces:
             block = _inner_block(statement, line)
         return found
 
-    def _starts_line(self, block: list, first: int) -> bool:
-        statement = next(s for s in block if _first_line(s) == first)
+    def _starts_line(self, statement: ast.stmt, first: int) -> bool:
+        """Whether `statement`, whose first line is `first`, begins that line."""
         decorators = getattr(statement, "decorator_list", ())
         column = min([statement.col_offset]
                      + [d.col_offset for d in decorators if d.lineno == first])
@@ -179,9 +179,10 @@ def _joined(lines: list[str], before: ast.stmt, after: ast.stmt) -> bool:
 
 
 def _run(block: list, line: int, lines: list[str]):
-    """(first, last line, the statement) of the statement of `block` holding `line`,
-    with the statements on the same logical line (`a; b`, or `a; \\` then `b`): the
-    statement is None then. None when no statement of the block holds the line."""
+    """(first, last line, the statement, the run's first statement) of the statement
+    of `block` holding `line`, with the statements on the same logical line (`a; b`,
+    or `a; \\` then `b`): the statement is None then. None when no statement of the
+    block holds the line."""
     for position, statement in enumerate(block):
         first = _first_line(statement)
         if first > line:
@@ -193,7 +194,8 @@ def _run(block: list, line: int, lines: list[str]):
             while end + 1 < len(block) and _joined(lines, block[end], block[end + 1]):
                 end += 1
             alone = statement if start == end else None
-            return _first_line(block[start]), _last_line(block[end]), alone
+            opening = block[start]
+            return _first_line(opening), _last_line(block[end]), alone, opening
     return None
 
 
