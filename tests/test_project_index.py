@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import gc
 import json
 import logging
@@ -17,7 +18,9 @@ from pathlib import Path
 import pytest
 
 from fastapi_lint.context import FileContext
+from fastapi_lint.engine import check_tree
 from fastapi_lint.options import Settings
+from fastapi_lint.plugin import _settings_for
 from fastapi_lint.project import discover, index
 from fastapi_lint.project.cache import CACHE_DIR
 from fastapi_lint.project.summary import Class, Function, ModuleSummary, Records
@@ -135,6 +138,43 @@ def test_the_index_leaves_nothing_for_the_cycle_collector_to_walk():
     assert kept and not [row for row in kept if gc.is_tracked(row)]
     assert not [o for o in gc.get_objects() if isinstance(o, (Function, Class,
                                                               index.Target))]
+
+
+def test_checking_leaves_no_cycles():
+    """Checking makes no reference cycles: every file's tree, scopes and summary are
+    freed by reference counting, the project indexes' answers included. The collector's
+    high thresholds while checking (`engine.GC_THRESHOLDS`) rest on this."""
+    files = sorted(FIXTURES.rglob("*.py"))
+
+    def check_all() -> int:
+        checked = 0
+        for path in files:
+            text = path.read_text(encoding="utf-8", errors="surrogateescape")
+            try:
+                tree = ast.parse(text)
+            except (SyntaxError, ValueError):
+                continue
+            settings, root = _settings_for(str(path.parent))
+            if settings is None:
+                continue
+            settings = dataclasses.replace(settings, cache=False)
+            check_tree(tree, str(path), settings, root, source=text, summarise=True)
+            checked += 1
+        index.clear()
+        return checked
+
+    check_all()  # imports and what is made once per process
+    gc.collect()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        checked = check_all()
+        garbage = gc.collect()
+    finally:
+        if enabled:
+            gc.enable()
+    assert checked > 100
+    assert garbage == 0
 
 
 def test_flake8_gets_its_collector_thresholds_back(tmp_path):
