@@ -88,6 +88,31 @@ def test_summary_survives_json_unchanged():
         assert ModuleSummary.from_json(data) == summary
 
 
+def test_summaries_made_fresh_share_their_paths(tmp_path):
+    """Each resolution makes a new string; the paths a fresh summary keeps (calls,
+    blocking calls, tasks, bases, exports) are held once across the project."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("from app.base import Base\n")
+    (tmp_path / "app" / "base.py").write_text(
+        "import time\n\n\nclass Base:\n    pass\n\n\n"
+        "def wait():\n    time.sleep(1)\n")
+    for name in ("one", "two"):
+        (tmp_path / "app" / f"{name}.py").write_text(
+            "import time\n\nfrom fastapi import BackgroundTasks\n\n"
+            "from app import base\nfrom app.base import Base\n\n\n"
+            "class Model(Base):\n    pass\n\n\n"
+            "def run(tasks: BackgroundTasks):\n    time.sleep(1)\n    base.wait()\n"
+            "    tasks.add_task(base.wait)\n")
+    project = index.build(str(tmp_path), Settings(cache=False))
+    one, two = (project.summary(f"app/{name}.py") for name in ("one", "two"))
+    first, second = one.functions["run"], two.functions["run"]
+    assert first.blocking[0] == "time.sleep" and first.blocking[0] is second.blocking[0]
+    assert first.calls and first.calls[0][0] is second.calls[0][0]
+    assert first.tasks and first.tasks[0][0] is second.tasks[0][0]
+    assert one.classes["Model"].bases[0] is two.classes["Model"].bases[0]
+    assert one.exports["Base"] is two.exports["Base"]
+
+
 def test_summaries_read_back_share_their_strings():
     """Each string the JSON reader makes is new; read back from the cache, the paths
     that recur across a project's modules are held once."""

@@ -31,6 +31,10 @@ REQUEST_TYPES = frozenset(("Request", "WebSocket", "HTTPConnection"))
 
 Call = tuple[str, int, int]  # resolved path, line, column
 
+# The paths a summary keeps are shared with their equals: a project's modules call
+# the same paths again and again, and each resolution makes a new string.
+intern = sys.intern
+
 
 class Function(NamedTuple):
     """One function or method of a module."""
@@ -380,11 +384,11 @@ class _Summariser:
                 continue
             if blocking is None and self.blocking.call_remedy(ctx, node, path,
                                                               self.extra):
-                blocking = (path, node.lineno, node.col_offset)
+                blocking = (intern(path), node.lineno, node.col_offset)
                 continue
             path = self._project_path(path, func)
             if path is not None:
-                calls.append((path, node.lineno, node.col_offset))
+                calls.append((intern(path), node.lineno, node.col_offset))
         generator, awaits = facts.generator, facts.awaits
         params, depends, opaque = self._signature(func, facts.reads_path_params)
         cached = any(_decorator_path(self.ctx, decorator) in CACHES
@@ -408,7 +412,7 @@ class _Summariser:
             path = self._self_path(target, self_name, self_path, func)
         path = self._project_path(path, func) if path else None
         if path is not None:
-            tasks.append((path, target.lineno, target.col_offset))
+            tasks.append((intern(path), target.lineno, target.col_offset))
 
     def _self_binding(self, func: FunctionNode) -> tuple[Optional[str], Optional[str]]:
         """For a method: its first parameter's name and the path it holds."""
@@ -554,7 +558,7 @@ class _Summariser:
 
     def _class(self, qualname: str, node: ast.ClassDef) -> Class:
         names = self.ctx.names
-        bases = tuple(names.resolve(base) or "" for base in node.bases)
+        bases = tuple(intern(names.resolve(base) or "") for base in node.bases)
         fields = tuple(stmt.target.id for stmt in node.body
                        if isinstance(stmt, ast.AnnAssign)
                        and isinstance(stmt.target, ast.Name))
@@ -578,7 +582,7 @@ class _Summariser:
             path = self._project_path(path, None)
             if path is None:
                 continue
-            exports[name] = path
+            exports[name] = path = intern(path)
             if not isinstance(value, ast.AST):
                 imports.add(path)  # bound by an import statement
         for node, _ in self.ctx.surface.import_froms:
