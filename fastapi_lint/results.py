@@ -347,7 +347,7 @@ def load_result(entry: dict[str, Any], result: Any, problem: Any) -> bool:
                     and isinstance(message, str) and _count(end_line, 1, True)
                     and _count(end_col, 0, True) and isinstance(data, str)):
                 return False
-            fix_data = ast.literal_eval(data)
+            fix_data = _literal(data)
             if not isinstance(fix_data, dict):
                 return False
             findings.append(Finding(line, col, code, message, end_line, end_col,
@@ -371,6 +371,43 @@ def load_result(entry: dict[str, Any], result: Any, problem: Any) -> bool:
     result.error = None if error is None else problem(*error)
     result.findings, result.columns, result.lines = findings, columns, lines
     return True
+
+
+def _literal(text: str) -> Any:
+    """The value of `text`, the `repr` of a finding's data: what `ast.literal_eval`
+    gives for constants, tuples, lists, sets and dicts (ValueError for anything else).
+
+    Not `ast.literal_eval` itself: its helpers are closures that call themselves, four
+    reference cycles a call, and a warm run reads every finding's data while the cycle
+    collector runs seldom (`engine.GC_THRESHOLDS`)."""
+    if text == "{}":
+        return {}
+    return _literal_value(ast.parse(text.lstrip(" \t"), mode="eval").body)
+
+
+def _literal_value(node: ast.AST) -> Any:
+    kind = type(node)
+    if kind is ast.Constant:
+        return node.value  # type: ignore[attr-defined]
+    if kind is ast.Tuple:
+        return tuple(map(_literal_value, node.elts))  # type: ignore[attr-defined]
+    if kind is ast.List:
+        return list(map(_literal_value, node.elts))  # type: ignore[attr-defined]
+    if kind is ast.Set:
+        return set(map(_literal_value, node.elts))  # type: ignore[attr-defined]
+    if kind is ast.Dict and None not in node.keys:  # type: ignore[attr-defined]
+        return dict(zip(map(_literal_value, node.keys),  # type: ignore[attr-defined]
+                        map(_literal_value, node.values)))  # type: ignore[attr-defined]
+    if (kind is ast.UnaryOp and type(node.op) in (ast.UAdd, ast.USub)  # type: ignore
+            and type(node.operand) is ast.Constant  # type: ignore[attr-defined]
+            and type(node.operand.value) in (int, float, complex)):  # type: ignore
+        value = node.operand.value  # type: ignore[attr-defined]
+        return -value if type(node.op) is ast.USub else +value  # type: ignore
+    if (kind is ast.Call and type(node.func) is ast.Name  # type: ignore[attr-defined]
+            and node.func.id == "set"  # type: ignore[attr-defined]
+            and not node.args and not node.keywords):  # type: ignore[attr-defined]
+        return set()  # how `repr` writes an empty set
+    raise ValueError(f"not a literal: {type(node).__name__}")
 
 
 def _count(value: Any, least: int, none: bool = False) -> bool:

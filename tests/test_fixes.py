@@ -361,3 +361,21 @@ def test_replace_file_refuses_what_it_should(tmp_path):
         writing.replace_file(str(tmp_path), b"", b"new\n")
     writing.replace_file(str(target), b"old\n", b"new\n")
     assert target.read_bytes() == b"new\n"
+
+
+def test_a_fixer_failing_on_a_deep_tree_loses_no_other_file(tmp_path):
+    """libcst fails on a deep expression with an error whose text recurses as deep as
+    the tree; the fix is refused and the run goes on, not stopped as an internal
+    error of the whole command."""
+    from clirun import run
+
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "deep"\n')
+    (tmp_path / "deep.py").write_text(
+        "import time\n\nfrom fastapi import Depends, FastAPI\n\napp = FastAPI()\n\n\n"
+        "@app.get('/')\nasync def r(d=Depends(a" + ".b" * 600 + ")):\n"
+        "    time.sleep(1)\n    return a" + ".b" * 600 + "\n")
+    (tmp_path / "other.py").write_text("import time\n\n\nasync def f():\n"
+                                       "    time.sleep(1)\n")
+    result = run("check", "-j1", "--no-cache", "--diff", ".", cwd=tmp_path)
+    assert "internal error: RecursionError" not in result.err
+    assert result.code == 1 and "+++ b/other.py" in result.out

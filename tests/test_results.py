@@ -440,3 +440,39 @@ def test_an_answer_held_once_is_not_walked_again_for_each_reader():
         assert list(reads.groups.values()) == [shared]
     assert (shared.groups, inner.groups) == held
     assert shared.groups is held[0] and inner.groups is held[1]
+
+
+def test_the_command_leaves_no_cycles_cold_or_warm(root, monkeypatch):
+    """The collector's high thresholds hold for the whole of `check`'s run, not only
+    for `check_tree`: reading the file, `# noqa`, and storing and reusing results make
+    no reference cycles either (`ast.literal_eval` makes four self-calling closures a
+    call: a warm run over many findings piled up cyclic garbage)."""
+    import contextlib
+    import gc
+
+    from fastapi_lint import engine
+
+    garbage = []
+
+    @contextlib.contextmanager
+    def counted():
+        gc.collect()
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            yield
+        finally:
+            garbage.append(gc.collect())
+            if enabled:
+                gc.enable()
+
+    monkeypatch.setattr(engine, "fewer_collections", counted)
+    index.clear()
+    run("check", "-j1", "--no-cache", ".", cwd=root)  # imports, what is made once
+    index.clear()
+    garbage.clear()
+    cold = run("check", "-j1", ".", cwd=root)
+    warm = run("check", "-j1", ".", cwd=root)
+    index.clear()
+    assert cold.code == 1 and warm.out == cold.out
+    assert garbage == [0, 0]

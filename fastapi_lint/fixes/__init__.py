@@ -155,12 +155,21 @@ def _remembering(check: Check) -> Check:
     return remembered
 
 
+def _describe(error: Exception) -> str:
+    """`str(error)`, or less when that fails: libcst's errors show the node, whose
+    `repr` recurses as deep as the tree (and logging lets a RecursionError through)."""
+    try:
+        return str(error)
+    except Exception:  # noqa: BLE001 - RecursionError included
+        return "(no description)"
+
+
 def _attempt(fixer: Fixer, text: str, targets: list[Finding]) -> Attempt:
     try:
         return fixer(text, targets)
     except Exception as error:  # noqa: BLE001 - a fixer bug must not lose the file
         logger.warning("internal error in the %s fix: %s: %s", targets[0].code,
-                       type(error).__name__, error)
+                       type(error).__name__, _describe(error))
         logger.debug("fixer failure", exc_info=True)
         return Attempt(text, [Refusal(f, "internal error in the fix; left alone")
                               for f in targets])
