@@ -385,29 +385,28 @@ def _literal(text: str) -> Any:
     return _literal_value(ast.parse(text.lstrip(" \t"), mode="eval").body)
 
 
-def _literal_value(node: ast.AST) -> Any:
+def _literal_value(node: Any) -> Any:
     kind = type(node)
     if kind is ast.Constant:
-        return node.value  # type: ignore[attr-defined]
+        return node.value
     if kind is ast.Tuple:
-        return tuple(map(_literal_value, node.elts))  # type: ignore[attr-defined]
+        return tuple(map(_literal_value, node.elts))
     if kind is ast.List:
-        return list(map(_literal_value, node.elts))  # type: ignore[attr-defined]
+        return list(map(_literal_value, node.elts))
     if kind is ast.Set:
-        return set(map(_literal_value, node.elts))  # type: ignore[attr-defined]
-    if kind is ast.Dict and None not in node.keys:  # type: ignore[attr-defined]
-        return dict(zip(map(_literal_value, node.keys),  # type: ignore[attr-defined]
-                        map(_literal_value, node.values)))  # type: ignore[attr-defined]
-    if (kind is ast.UnaryOp and type(node.op) in (ast.UAdd, ast.USub)  # type: ignore
-            and type(node.operand) is ast.Constant  # type: ignore[attr-defined]
-            and type(node.operand.value) in (int, float, complex)):  # type: ignore
-        value = node.operand.value  # type: ignore[attr-defined]
-        return -value if type(node.op) is ast.USub else +value  # type: ignore
-    if (kind is ast.Call and type(node.func) is ast.Name  # type: ignore[attr-defined]
-            and node.func.id == "set"  # type: ignore[attr-defined]
-            and not node.args and not node.keywords):  # type: ignore[attr-defined]
+        return set(map(_literal_value, node.elts))
+    if kind is ast.Dict and None not in node.keys:
+        return dict(zip(map(_literal_value, node.keys),
+                        map(_literal_value, node.values)))
+    if (kind is ast.UnaryOp and type(node.op) in (ast.UAdd, ast.USub)
+            and type(node.operand) is ast.Constant
+            and type(node.operand.value) in (int, float, complex)):
+        value = node.operand.value
+        return -value if type(node.op) is ast.USub else +value
+    if (kind is ast.Call and type(node.func) is ast.Name and node.func.id == "set"
+            and not node.args and not node.keywords):
         return set()  # how `repr` writes an empty set
-    raise ValueError(f"not a literal: {type(node).__name__}")
+    raise ValueError(f"not a literal: {kind.__name__}")
 
 
 def _count(value: Any, least: int, none: bool = False) -> bool:
