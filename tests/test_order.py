@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi_lint.order import dependency_order, imported_modules
+import pytest
+
+from fastapi_lint.order import _IMPORT, _import_statements, dependency_order, \
+    imported_modules
 
 
 def _write(root, files):
@@ -23,6 +26,23 @@ def test_imported_modules_reads_plain_from_relative_and_aliased_imports():
     found = imported_modules(text, "app.items")
     assert found == ["os", "app.core", "app.items", "app.items.service", "app.models",
                      "app.models.Item", "app.db", "app.db.session"]
+
+
+@pytest.mark.parametrize("text", [
+    b"import", b"importimport", b"\nimport x", b"import a\nimport b",
+    b"x = 1\r import y\nfrom . import (a,\n b)\n",
+    b"from x import import_y, importer\n  import a, b as c # c\n",
+    b"\r\nimport a\rimport b\n", b"\xff\xfeimport a\n", b"from\timport import x\n",
+    b"s = 'import os'; import json\n#import no\n\timport tab\n",
+    b"from .models import (Item,\n    Other)\n    from app.db import session  # late\n",
+])
+def test_only_the_lines_that_spell_import_are_tried(text):
+    """Trying the expression at the lines holding `import` finds what trying it at
+    every position finds, in the same order."""
+    def spans(matches):
+        return [(m.span(), m.groups()) for m in matches]
+
+    assert spans(_import_statements(text)) == spans(_IMPORT.finditer(text))
 
 
 def test_modules_come_after_what_they_import(tmp_path):
