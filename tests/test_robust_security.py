@@ -162,7 +162,6 @@ ALLOWED = {
     ("re", "compile"),
     ("tomllib", "load"),  # pyproject.toml, parsed as data
     ("json", "loads"),  # our own cache entries, parsed as data
-    ("ast", "literal_eval"),  # a finding's data in our own results cache: literals only
     (None, "compile"),  # a fix's output is compiled to check it parses, never run
 }
 
