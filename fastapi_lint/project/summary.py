@@ -33,7 +33,7 @@ Call = tuple[str, int, int]  # resolved path, line, column
 
 # The paths a summary keeps are shared with their equals: a project's modules call
 # the same paths again and again, and each resolution makes a new string.
-intern = sys.intern
+_intern = sys.intern
 
 
 class Function(NamedTuple):
@@ -213,7 +213,7 @@ def _str(value: Any) -> str:
     recur across a project's modules, and strings read back from JSON are each new."""
     if not isinstance(value, str):
         raise ValueError("expected a string")
-    return sys.intern(value)
+    return _intern(value)
 
 
 def _int(value: Any) -> int:
@@ -384,11 +384,11 @@ class _Summariser:
                 continue
             if blocking is None and self.blocking.call_remedy(ctx, node, path,
                                                               self.extra):
-                blocking = (intern(path), node.lineno, node.col_offset)
+                blocking = (_intern(path), node.lineno, node.col_offset)
                 continue
             path = self._project_path(path, func)
             if path is not None:
-                calls.append((intern(path), node.lineno, node.col_offset))
+                calls.append((_intern(path), node.lineno, node.col_offset))
         generator, awaits = facts.generator, facts.awaits
         params, depends, opaque = self._signature(func, facts.reads_path_params)
         cached = any(_decorator_path(self.ctx, decorator) in CACHES
@@ -412,7 +412,7 @@ class _Summariser:
             path = self._self_path(target, self_name, self_path, func)
         path = self._project_path(path, func) if path else None
         if path is not None:
-            tasks.append((intern(path), target.lineno, target.col_offset))
+            tasks.append((_intern(path), target.lineno, target.col_offset))
 
     def _self_binding(self, func: FunctionNode) -> tuple[Optional[str], Optional[str]]:
         """For a method: its first parameter's name and the path it holds."""
@@ -558,7 +558,7 @@ class _Summariser:
 
     def _class(self, qualname: str, node: ast.ClassDef) -> Class:
         names = self.ctx.names
-        bases = tuple(intern(names.resolve(base) or "") for base in node.bases)
+        bases = tuple(_intern(names.resolve(base) or "") for base in node.bases)
         fields = tuple(stmt.target.id for stmt in node.body
                        if isinstance(stmt, ast.AnnAssign)
                        and isinstance(stmt.target, ast.Name))
@@ -582,7 +582,7 @@ class _Summariser:
             path = self._project_path(path, None)
             if path is None:
                 continue
-            exports[name] = path = intern(path)
+            exports[name] = path = _intern(path)
             if not isinstance(value, ast.AST):
                 imports.add(path)  # bound by an import statement
         for node, _ in self.ctx.surface.import_froms:
