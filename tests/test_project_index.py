@@ -165,6 +165,42 @@ def test_the_index_leaves_nothing_for_the_cycle_collector_to_walk():
                                                               index.Target))]
 
 
+def tracked_parts(obj: object) -> list:
+    """The objects under `obj` (itself left out) that the cycle collector tracks."""
+    found, seen, stack = [], {id(obj)}, list(gc.get_referents(obj))
+    while stack:
+        part = stack.pop()
+        if id(part) in seen or isinstance(part, type) or not gc.is_tracked(part):
+            continue
+        seen.add(id(part))
+        found.append(part)
+        stack.extend(gc.get_referents(part))
+    return found
+
+
+def test_a_summary_is_one_object_for_the_cycle_collector():
+    """A full collection visits each tracked object's parts: a summary the index keeps
+    costs it one object, whose parts (dicts and tuples of plain values, routes
+    included) the collector stops tracking, made fresh or read back."""
+    summaries = []
+    for root in PROJECTS:
+        project = index.build(str(root), Settings(cache=False))
+        for file in project.files:
+            summary = project.summary(file)
+            summaries += [summary, ModuleSummary.from_json(
+                json.loads(json.dumps(summary.to_json())))]
+    for field in ("functions", "classes", "routes", "exports", "aliases", "includes",
+                  "routers", "imports"):
+        assert any(getattr(s, field) for s in summaries), f"no summary has {field}"
+    for _ in range(3):  # a tuple is let go once the tuples it holds are
+        gc.collect()
+    assert [tracked_parts(s) for s in summaries if tracked_parts(s)] == []
+    summary = next(s for s in summaries if s.routes)
+    assert pickle.loads(pickle.dumps(summary)) == summary
+    with pytest.raises(AttributeError):
+        summary.module = "elsewhere"  # type: ignore[misc]
+
+
 def test_checking_leaves_no_cycles():
     """Checking makes no reference cycles: every file's tree, scopes and summary are
     freed by reference counting, the project indexes' answers included. The collector's
