@@ -236,17 +236,18 @@ class ModuleSummary:
     def from_json(cls, data: Any) -> "ModuleSummary":
         """Read `to_json`'s form back; ValueError when it is not exactly that shape."""
         try:
-            functions = Records(Function, (
-                Function(
-                    _str(q), _int(line), _int(col), "a" in _str(flags), "g" in flags,
-                    "w" in flags, _call(blocking) if blocking is not None else None,
-                    tuple(_call(c) for c in calls), tuple(_call(c) for c in tasks),
-                    _strs(params), _strs(depends), "o" in flags, "c" in flags)
+            # Rows made as plain tuples, in the fields' order: no named tuple to
+            # build and take apart again for each record.
+            functions = Records.of(Function, {row[0]: row for row in (
+                (_str(q), _int(line), _int(col), "a" in _str(flags), "g" in flags,
+                 "w" in flags, _call(blocking) if blocking is not None else None,
+                 tuple(_call(c) for c in calls), tuple(_call(c) for c in tasks),
+                 _strs(params), _strs(depends), "o" in flags, "c" in flags)
                 for q, line, col, flags, blocking, calls, tasks, params, depends in (
-                    data["functions"])))
-            classes = Records(Class, (
-                Class(_str(q), _int(line), _int(col), _strs(bases), _strs(fields))
-                for q, line, col, bases, fields in data["classes"]))
+                    data["functions"]))})
+            classes = Records.of(Class, {row[0]: row for row in (
+                (_str(q), _int(line), _int(col), _strs(bases), _strs(fields))
+                for q, line, col, bases, fields in data["classes"])})
             routes = tuple(
                 RouteInfo(_int(line), _int(col), _str(path),
                           None if endpoint is None else _str(endpoint), _strs(models),
