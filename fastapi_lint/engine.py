@@ -8,7 +8,7 @@ import gc
 import logging
 from typing import Any, Iterator, Optional
 
-from .checks import CHECKS, FILE_CHECKS
+from .checks import CHECKS, CODES, PROJECT_CODES
 from .context import AUTO, FileContext
 from .findings import Finding
 from .options import Settings
@@ -38,18 +38,19 @@ def fewer_collections() -> Iterator[None]:
 
 def check_tree(tree: ast.Module, path: Optional[str], settings: Settings,
                project_root: Optional[str] = None, index: Any = AUTO,
-               source: Optional[str] = None, project_rules: bool = True,
-               summarise: bool = False,
+               source: Optional[str] = None,
+               codes: Optional[frozenset[str]] = None, summarise: bool = False,
                observed: Optional[dict[str, Any]] = None) -> list[Finding]:
     """Every finding for one module, sorted by position.
 
     `index` is the project index to use: by default the one of the file's project root,
     built on first use; None for none (the project rules then see this module only).
     `source`, the text `tree` was parsed from, lets the index reuse this tree.
-    `project_rules=False` skips the checks of the rules that read the rest of the
-    project (a front end whose selection has none of them). `summarise=True` hands the
-    project index this module's summary, made from this tree, even when no check asked
-    for it (other modules import it: the index need not parse it again).
+    `codes`, when given, are the codes the front end will report: a check none of
+    whose codes is among them is not run, and with no project rule among them no
+    project index is built. `summarise=True` hands the project index this module's
+    summary, made from this tree, even when no check asked for it (other modules import
+    it: the index need not parse it again).
 
     `observed`, when given, gets `consulted`: whether a check read other files;
     `reads`: what they read (see `FileContext.reads`); and `summary_key`: the cache key
@@ -65,12 +66,12 @@ def check_tree(tree: ast.Module, path: Optional[str], settings: Settings,
         _report_internal_error("reading the module", path, error)
         return []
     findings: list[Finding] = []
-    for check in CHECKS if project_rules else FILE_CHECKS:
+    for check in CHECKS if codes is None else _checks_for(codes):
         try:
             findings.extend(check(context))
         except Exception as error:  # noqa: BLE001 - one bad check must not stop others
             _report_internal_error(check.__module__, path, error)
-    if summarise and project_rules:
+    if summarise and (codes is None or codes & PROJECT_CODES):
         try:
             context.summary
         except Exception:  # noqa: BLE001 - the index parses the module itself then
@@ -84,6 +85,12 @@ def check_tree(tree: ast.Module, path: Optional[str], settings: Settings,
             observed["summary_key"] = index.digest(key) if key is not None else None
     findings.sort(key=Finding.sort_key)
     return findings
+
+
+def _checks_for(codes: frozenset[str]) -> list[Any]:
+    """The checks that may report one of `codes` (a check of unknown codes runs)."""
+    return [check for check in CHECKS
+            if check not in CODES or CODES[check] & codes]
 
 
 def _report_internal_error(where: str, path: Optional[str], error: Exception) -> None:

@@ -15,7 +15,6 @@ import sys
 from typing import Any, Iterator, Optional
 
 from . import __version__, config, options, rules
-from .checks import PROJECT_CODES
 from .context import AUTO
 from .engine import check_tree, fewer_collections
 from .options import ConfigError, Settings
@@ -31,8 +30,9 @@ class Plugin:
 
     # Values given on flake8's command line or in its config files, by Settings field.
     _overrides: dict[str, Any] = {}
-    # Whether a rule that reads the project index is selected; if not, none is built.
-    _project_rules = True
+    # The codes flake8 will report (None: all): the checks of no selected code are not
+    # run, and no project index is built when no rule that reads one is selected.
+    _codes: Optional[frozenset[str]] = None
     # Rules off by default that `--select` / `--extend-select` name in full.
     _opted_in: frozenset[str] = frozenset()
 
@@ -81,11 +81,11 @@ class Plugin:
         cls._overrides = overrides
         cls._opted_in = opted_in(parsed)
         _settings_for.cache_clear()
-        cls._project_rules = _any_selected(parsed, PROJECT_CODES)
+        cls._codes = _reported(parsed, cls._opted_in)
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
-        if not isinstance(self.tree, ast.Module):
-            return
+        if not isinstance(self.tree, ast.Module) or self._codes == frozenset():
+            return  # `--select E,W,F` with the plugin installed costs nothing
         path = None if self.filename in ("-", "stdin") else self.filename
         settings, root = _settings_for(os.path.dirname(os.path.abspath(path or ".")))
         if settings is None:
@@ -93,22 +93,26 @@ class Plugin:
         source = "".join(self.lines) if self.lines is not None else None
         with fewer_collections():
             found = check_tree(self.tree, path, settings, root, AUTO, source,
-                               project_rules=self._project_rules)
+                               codes=self._codes)
         for finding in found:
             if not finding.rule.default and finding.code not in self._opted_in:
                 continue
             yield finding.line, finding.col, f"{finding.code} {finding.message}", type(self)
 
 
-def _any_selected(parsed: argparse.Namespace, codes) -> bool:
-    """Whether flake8 will report any of `codes` (True when it cannot tell)."""
+def _reported(parsed: argparse.Namespace,
+              opted: frozenset[str]) -> Optional[frozenset[str]]:
+    """The codes flake8 will report: selected, and for a rule off by default, named in
+    full (`opted`). None when it cannot tell."""
     try:
         from flake8.style_guide import Decision, DecisionEngine
 
         engine = DecisionEngine(parsed)
-        return any(engine.decision_for(code) is Decision.Selected for code in codes)
-    except Exception:  # noqa: BLE001 - an older or newer flake8: assume selected
-        return True
+        return frozenset(code for code, rule in rules.RULES.items()
+                         if (rule.default or code in opted)
+                         and engine.decision_for(code) is Decision.Selected)
+    except Exception:  # noqa: BLE001 - an older or newer flake8: run every check
+        return None
 
 
 def opted_in(parsed: argparse.Namespace) -> frozenset[str]:

@@ -18,7 +18,6 @@ import os
 from typing import Any, Iterable, Iterator, Optional
 
 from . import noqa, source
-from .checks import PROJECT_CODES
 from .engine import GC_THRESHOLDS, check_tree
 from .findings import Finding
 from .options import Settings
@@ -79,7 +78,7 @@ def _filtered(tree: ast.Module, src: source.Source, job: Job,
               observed: Optional[dict] = None) -> list[Finding]:
     found = check_tree(tree, job.path, job.settings, job.project_root,
                        source=src.text,
-                       project_rules=bool(job.selected & PROJECT_CODES),
+                       codes=job.selected,
                        summarise=job.summarise, observed=observed)
     found = [f for f in found if f.code in job.selected]
     return list(noqa.filter_findings(found, src.lines, tree=tree))

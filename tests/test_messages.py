@@ -73,7 +73,6 @@ def test_an_internal_error_is_one_line_without_traceback(monkeypatch, caplog):
         raise ValueError("boom")
         yield
 
-    monkeypatch.setattr(engine, "FILE_CHECKS", (broken,))
     monkeypatch.setattr(engine, "CHECKS", (broken,))
     with caplog.at_level(logging.WARNING, logger="fastapi_lint"):
         assert engine.check_tree(ast.parse("x = 1\n"), None, Settings()) == []
