@@ -3,21 +3,8 @@
 from . import (blocking, dependencies, imports, layout, migrations, models, routes,
                settings, tasks, testing)
 
-# Checks that read this file only.
-FILE_CHECKS = (blocking.check, imports.check, layout.check, routes.check, tasks.check,
-               dependencies.check, routes.check_descriptions, settings.check,
-               models.check, migrations.check, testing.check)
-# Checks that read the project index (the rest of the project), and their codes: when
-# none of the codes is selected, a front end can skip these checks and the index.
-PROJECT_CHECKS = (blocking.check_helpers, layout.check_placement,
-                  routes.check_path_parameters, routes.check_path_names,
-                  tasks.check_background)
-PROJECT_CODES = frozenset(("FBP101", "FBP202", "FBP302", "FBP303", "FBP401"))
-CHECKS = FILE_CHECKS + PROJECT_CHECKS
-
-# The codes each check can report: a check none of whose codes is selected is not run
-# (`tests/test_selection.py` holds each check to its codes on every fixture file).
-CODES = {
+# Checks that read this file only, with the codes each can report.
+FILE_CHECKS = {
     blocking.check: frozenset(("FBP100",)),
     imports.check: frozenset(("FBP200",)),
     layout.check: frozenset(("FBP201",)),
@@ -29,9 +16,18 @@ CODES = {
     models.check: frozenset(("FBP501",)),
     migrations.check: frozenset(("FBP600", "FBP601", "FBP602")),
     testing.check: frozenset(("FBP610",)),
+}
+# Checks that read the project index (the rest of the project), with their codes.
+PROJECT_CHECKS = {
     blocking.check_helpers: frozenset(("FBP101",)),
     layout.check_placement: frozenset(("FBP202",)),
     routes.check_path_parameters: frozenset(("FBP302",)),
     routes.check_path_names: frozenset(("FBP303",)),
     tasks.check_background: frozenset(("FBP401",)),
 }
+# A check none of whose codes is selected is not run (`tests/test_selection.py` holds
+# each check to its codes on every fixture file); when no project code is selected,
+# no project index is built either.
+CODES = {**FILE_CHECKS, **PROJECT_CHECKS}
+CHECKS = tuple(CODES)
+PROJECT_CODES = frozenset().union(*PROJECT_CHECKS.values())
