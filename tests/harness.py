@@ -11,12 +11,14 @@ extra flake8 arguments.
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable, Iterator, NamedTuple, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -38,6 +40,31 @@ def expected_findings(path: Path) -> set[Expectation]:
                 code, column = item.split(":")
                 found.add((number, int(column), code))
     return found
+
+
+class Parsed(NamedTuple):
+    """A fixture file parsed, with the settings the plugin would check it with."""
+
+    path: Path
+    text: str
+    tree: ast.Module
+    settings: Any
+    root: Optional[str]
+
+
+def parsed_fixtures() -> Iterator[Parsed]:
+    """Every fixture file that parses, with its settings (the summary cache off)."""
+    from fastapi_lint.plugin import _settings_for
+
+    for path in sorted(FIXTURES.rglob("*.py")):
+        text = path.read_text(encoding="utf-8", errors="surrogateescape")
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError):
+            continue
+        settings, root = _settings_for(str(path.parent))
+        if settings is not None:
+            yield Parsed(path, text, tree, dataclasses.replace(settings, cache=False), root)
 
 
 def flake8_args(path: Path) -> tuple[str, ...]:

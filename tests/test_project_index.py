@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import dataclasses
 import gc
 import json
 import logging
@@ -20,11 +19,10 @@ import pytest
 from fastapi_lint.context import FileContext
 from fastapi_lint.engine import check_tree
 from fastapi_lint.options import Settings
-from fastapi_lint.plugin import _settings_for
 from fastapi_lint.project import discover, index
 from fastapi_lint.project.cache import CACHE_DIR
 from fastapi_lint.project.summary import Class, Function, ModuleSummary, Records
-from harness import FIXTURES, run_flake8
+from harness import FIXTURES, parsed_fixtures, run_flake8
 
 CHAINS = FIXTURES / "projects" / "chains"
 PROJECTS = [FIXTURES / "projects" / name
@@ -205,24 +203,14 @@ def test_checking_leaves_no_cycles():
     """Checking makes no reference cycles: every file's tree, scopes and summary are
     freed by reference counting, the project indexes' answers included. The collector's
     high thresholds while checking (`engine.GC_THRESHOLDS`) rest on this."""
-    files = sorted(FIXTURES.rglob("*.py"))
+    files = list(parsed_fixtures())
 
     def check_all() -> int:
-        checked = 0
-        for path in files:
-            text = path.read_text(encoding="utf-8", errors="surrogateescape")
-            try:
-                tree = ast.parse(text)
-            except (SyntaxError, ValueError):
-                continue
-            settings, root = _settings_for(str(path.parent))
-            if settings is None:
-                continue
-            settings = dataclasses.replace(settings, cache=False)
-            check_tree(tree, str(path), settings, root, source=text, summarise=True)
-            checked += 1
+        for file in files:
+            check_tree(file.tree, str(file.path), file.settings, file.root,
+                       source=file.text, summarise=True)
         index.clear()
-        return checked
+        return len(files)
 
     check_all()  # imports and what is made once per process
     gc.collect()

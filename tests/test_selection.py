@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ast
-import dataclasses
 import os
 
 import pytest
@@ -11,9 +9,8 @@ from flake8.main.application import Application
 
 from fastapi_lint import engine, plugin, rules
 from fastapi_lint.checks import CHECKS, CODES, blocking, routes
-from fastapi_lint.plugin import _settings_for
 from fastapi_lint.project import index
-from harness import FIXTURES
+from harness import FIXTURES, parsed_fixtures
 
 FBP100_FIXTURE = FIXTURES / "rules" / "FBP100.py"
 
@@ -39,22 +36,13 @@ def test_each_code_is_found_with_only_its_own_checks_run():
     are its findings with every check run: no check reports a code it is not listed
     for."""
     seen: set[str] = set()
-    for path in sorted(FIXTURES.rglob("*.py")):
-        text = path.read_text(encoding="utf-8", errors="surrogateescape")
-        try:
-            tree = ast.parse(text)
-        except (SyntaxError, ValueError):
-            continue
-        settings, root = _settings_for(str(path.parent))
-        if settings is None:
-            continue
-        settings = dataclasses.replace(settings, cache=False)
-        everything = engine.check_tree(tree, str(path), settings, root, source=text)
+    for file in parsed_fixtures():
+        args = (file.tree, str(file.path), file.settings, file.root)
+        everything = engine.check_tree(*args, source=file.text)
         for code in sorted({f.code for f in everything}):
-            alone = engine.check_tree(tree, str(path), settings, root, source=text,
-                                      codes=frozenset({code}))
+            alone = engine.check_tree(*args, source=file.text, codes=frozenset({code}))
             assert [f for f in alone if f.code == code] == [
-                f for f in everything if f.code == code], (path, code)
+                f for f in everything if f.code == code], (file.path, code)
         seen.update(f.code for f in everything)
     assert seen == set(rules.RULES), "a code no fixture reports is not held to its check"
 
