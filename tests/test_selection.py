@@ -77,6 +77,9 @@ def test_flake8_runs_the_checks_of_the_codes_it_reports(monkeypatch, tmp_path, f
         return []
 
     monkeypatch.setattr(plugin, "check_tree", counting)
+    # flake8 sets the plugin's options on the class: restored after, for other tests
+    for name in ("_codes", "_opted_in", "_overrides"):
+        monkeypatch.setattr(plugin.Plugin, name, getattr(plugin.Plugin, name))
     monkeypatch.chdir(tmp_path)
     target = tmp_path / "app.py"
     target.write_text(FBP100_FIXTURE.read_text())
