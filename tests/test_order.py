@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fastapi_lint.order import _IMPORT, _import_statements, dependency_order, \
+from fastapi_lint.order import _IMPORT, LARGE, _import_statements, dependency_order, \
     imported_modules
 
 
@@ -77,3 +77,59 @@ def test_cycles_and_files_outside_a_project_keep_every_file_once(tmp_path):
     order, imported = dependency_order(paths, roots)
     assert sorted(order) == [0, 1, 2, 3]
     assert 3 not in imported and {1, 2} <= imported
+
+
+def _positions(order, paths, base):
+    return {paths[i].split(str(base))[1]: n for n, i in enumerate(order)}
+
+
+def test_modules_that_cannot_ask_the_index_come_first(tmp_path):
+    """A module with no `async def` and no route asks the index nothing: it goes
+    before the modules that may ask, even one that imports them."""
+    paths = _write(tmp_path, {
+        "app/__init__.py": "",
+        "app/main.py": "from app import api\napp = make(api)\n",
+        "app/api.py": "from app import helpers\n\nasync def read():\n    helpers.h()\n",
+        "app/routes.py": "from app import helpers\n\n@router.get('/')\ndef index(): ...\n",
+        "app/helpers.py": "def h(): ...\n",
+    })
+    order, _ = dependency_order(paths, [str(tmp_path)] * len(paths))
+    position = _positions(order, paths, tmp_path)
+    assert sorted(order) == list(range(len(paths)))
+    asking = {"/app/api.py", "/app/routes.py"}
+    assert max(position[p] for p in position if p not in asking) < min(
+        position[p] for p in asking)
+    assert position["/app/helpers.py"] < position["/app/main.py"]
+
+
+def test_a_large_module_that_asks_comes_first(tmp_path):
+    filler = "x = 1\n" * (LARGE // 6 + 1)
+    paths = _write(tmp_path, {
+        "app/__init__.py": "",
+        "app/helpers.py": "def h(): ...\n",
+        "app/big.py": "from app import helpers\nasync def f(): ...\n" + filler,
+        "app/small.py": "from app import helpers\nasync def g(): ...\n",
+        "app/plain.py": "from app import helpers\n" + filler,
+    })
+    order, imported = dependency_order(paths, [str(tmp_path)] * len(paths))
+    names = [paths[i].split(str(tmp_path))[1] for i in order]
+    assert names[0] == "/app/big.py"
+    assert names[-1] == "/app/small.py"
+    assert {paths[i].split(str(tmp_path))[1] for i in imported} == {
+        "/app/__init__.py", "/app/helpers.py"}
+
+
+def test_each_project_is_checked_in_one_run(tmp_path):
+    """The command lets a project's index go after the project's last module: the
+    modules of two projects are not interleaved."""
+    files = {}
+    for project in ("one", "two"):
+        files[f"{project}/app/__init__.py"] = ""
+        files[f"{project}/app/api.py"] = "async def f(): ...\n"
+        files[f"{project}/app/models.py"] = "class M: ...\n"
+    paths = _write(tmp_path, files)
+    roots = [str(tmp_path / path.split(str(tmp_path))[1].split("/")[1]) for path in paths]
+    order, _ = dependency_order(paths, roots)
+    projects = [roots[i] for i in order]
+    assert projects == sorted(projects, key=projects.index)  # each root in one run
+    assert sorted(order) == list(range(len(paths)))

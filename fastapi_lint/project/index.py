@@ -41,7 +41,7 @@ _MAX_CHAIN = 8
 _DIGEST = re.compile(r"[0-9a-f]{40}")
 # A route decorator or an `add_api_route` call, however spaced: files without one
 # register no route (the pattern must hold every route a summary finds).
-_ROUTE_TEXT = re.compile(
+ROUTE_TEXT = re.compile(
     rb"@[\w.()\x80-\xff \t]*\.[ \t]*"
     rb"(?:get|post|put|patch|delete|options|head|trace|api_route|websocket)\s*\("
     rb"|\.\s*add_api_(?:websocket_)?route\s*\("
@@ -576,7 +576,7 @@ class ProjectIndex:
                 data = handle.read()
         except OSError:
             return None
-        return data if _ROUTE_TEXT.search(data) or b"include_router" in data else None
+        return data if ROUTE_TEXT.search(data) or b"include_router" in data else None
 
     def canonical(self, path: str) -> str:
         """A project path spelled with its module's own name (`src.pkg.mod.x` for
