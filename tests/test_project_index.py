@@ -6,6 +6,7 @@ import ast
 import gc
 import json
 import logging
+import multiprocessing
 import os
 import pickle
 import shutil
@@ -20,7 +21,7 @@ from fastapi_lint.context import FileContext
 from fastapi_lint.engine import check_tree
 from fastapi_lint.options import Settings
 from fastapi_lint.project import discover, index
-from fastapi_lint.project.cache import CACHE_DIR
+from fastapi_lint.project.cache import CACHE_DIR, MAX_PACKS, SummaryCache
 from fastapi_lint.project.summary import Class, Function, ModuleSummary, Records
 from harness import FIXTURES, parsed_fixtures, run_flake8
 
@@ -422,6 +423,7 @@ def test_a_warm_run_reparses_only_the_changed_file(tmp_path):
     cold = index.build(str(root), Settings())
     first = summarise_all(cold)
     assert sorted(cold.parsed) == sorted(cold.files)
+    cold.cache.flush()  # the run ends: what it made is written
 
     warm = index.build(str(root), Settings())
     assert summarise_all(warm) == first
@@ -446,18 +448,48 @@ def test_no_cache_option_writes_nothing(tmp_path):
 
 def test_corrupt_or_foreign_cache_entries_are_ignored_and_replaced(tmp_path):
     root = copy_project(CHAINS, tmp_path)
-    expected = summarise_all(index.build(str(root), Settings()))
+    first = index.build(str(root), Settings())
+    expected = summarise_all(first)
+    first.cache.flush()
     folder = next((root / CACHE_DIR).glob("index-*"))
-    entries = sorted(folder.glob("*.json"))
+    (pack,) = folder.glob("pack-*.jsonl")
     contents = [b"", b"{not json", b"[]", b'{"module": 3}', b"\xff\xfe\x00",
-                json.dumps({"module": "x", "functions": {"f": 1}}).encode()]
-    for number, entry in enumerate(entries):
-        entry.write_bytes(contents[number % len(contents)])
+                json.dumps({"module": "x", "functions": {"f": 1}}).encode(),
+                b"[" * 20_000]
+    lines = pack.read_bytes().splitlines()
+    assert len(lines) == len(first.files)
+    pack.write_bytes(b"".join(
+        line.partition(b" ")[0] + b" " + contents[number % len(contents)] + b"\n"
+        for number, line in enumerate(lines)))
     again = index.build(str(root), Settings())
     assert summarise_all(again) == expected
     assert sorted(again.parsed) == sorted(again.files)
-    for entry in entries:
-        ModuleSummary.from_json(json.loads(entry.read_bytes()))  # rewritten, valid
+    again.cache.flush()  # a newer pack: its entries win over the damaged ones
+    third = index.build(str(root), Settings())
+    assert summarise_all(third) == expected and third.parsed == []
+
+
+def test_packs_pile_up_to_a_limit_and_prune_keeps_what_is_current(tmp_path):
+    root = copy_project(CHAINS, tmp_path)
+    target = root / "shop" / "orders" / "helpers.py"
+    text = target.read_text()
+    folder = None
+    for number in range(MAX_PACKS + 3):  # an edit and a run, over and over
+        target.write_text(text + f"\nVERSION = {number}\n")
+        project = index.build(str(root), Settings())
+        summarise_all(project)
+        project.cache.flush()
+        folder = next((root / CACHE_DIR).glob("index-*"))
+        assert len(list(folder.glob("pack-*.jsonl"))) <= MAX_PACKS
+    assert not list(folder.glob("*.tmp"))
+    cache = project.cache
+    # Merging drops nothing: the first run's modules and each edit's version are kept.
+    assert cache.stored_count() == len(project.files) + MAX_PACKS + 2
+    cache.prune(project.digest(f) for f in project.files)
+    assert sorted(cache.entries()) == sorted(project.digest(f) for f in project.files)
+    assert len(list(folder.glob("pack-*.jsonl"))) == 1
+    fresh = index.build(str(root), Settings())
+    assert summarise_all(fresh) == summarise_all(project) and fresh.parsed == []
 
 
 def test_an_unwritable_cache_only_turns_caching_off(tmp_path, caplog):
@@ -466,6 +498,7 @@ def test_an_unwritable_cache_only_turns_caching_off(tmp_path, caplog):
     with caplog.at_level(logging.INFO, logger="fastapi_lint"):
         project = index.build(str(root), Settings())
         summarise_all(project)
+        project.cache.flush()
     assert project.cache is not None and not project.cache.writable
     assert "not caching the project index" in caplog.text
 
@@ -499,10 +532,10 @@ def test_two_processes_writing_the_cache_at_once_leave_valid_entries(tmp_path):
         assert stdout.strip() == str(files), stderr
     folder = next((root / CACHE_DIR).glob("index-*"))
     assert not list(folder.glob("*.tmp"))
-    entries = list(folder.glob("*.json"))
-    assert len(entries) == files
-    for entry in entries:
-        ModuleSummary.from_json(json.loads(entry.read_bytes()))
+    cache = SummaryCache(str(root), folder.name)  # each writer wrote at its exit
+    assert len(set(cache.entries())) == files
+    for digest in cache.entries():
+        ModuleSummary.from_json(cache.get(digest))
 
 
 # -- modules the index cannot read -----------------------------------------------------
@@ -614,3 +647,23 @@ def test_file_context_builds_the_index_only_when_asked(tmp_path):
     assert context.index.root == os.path.abspath(root)
     outside = FileContext(ast.parse("x = 1\n"), None, Settings())
     assert outside.index is None
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(),
+                    reason="no fork here")
+def test_a_forked_worker_writes_what_it_adds_and_not_what_its_parent_had(tmp_path):
+    """A worker forked from a process holding an index adds to the cache it inherited
+    (the command's workers do, after a warm run's changes were summarised): what it
+    adds is written when it ends, and what its parent had waiting is written once."""
+    cache = SummaryCache(str(tmp_path), "index-fork-0")
+    cache.put("a" * 40, {"by": "parent"})
+    worker = multiprocessing.get_context("fork").Process(
+        target=cache.put, args=("b" * 40, {"by": "worker"}))
+    worker.start()
+    worker.join(60)
+    assert worker.exitcode == 0
+    cache.flush()
+    stored = SummaryCache(str(tmp_path), "index-fork-0")
+    assert stored.stored_count() == 2
+    assert stored.get("a" * 40) == {"by": "parent"}
+    assert stored.get("b" * 40) == {"by": "worker"}

@@ -2,7 +2,7 @@
 
 Both caches live in `.fastapi_lint_cache/` under the project root: the stored results
 (`results.json`, fastapi_lint/results.py) and the project index's module summaries
-(`index-*/<digest>.json`, fastapi_lint/project/cache.py). Two real processes started
+(packs of them, `index-*/pack-*.jsonl`, fastapi_lint/project/cache.py). Two real processes started
 together on the same project, or one fixing while the other checks, or one running
 while its cache is damaged under it, must exit normally with the findings a lone run
 gives, and leave a cache a later run reads back to the same findings.
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -23,7 +24,7 @@ import pytest
 
 from clirun import run
 from fastapi_lint import runner
-from fastapi_lint.project.cache import CACHE_DIR
+from fastapi_lint.project.cache import CACHE_DIR, MAX_PACKS, SummaryCache
 from fastapi_lint.project.summary import ModuleSummary
 from fastapi_lint.results import FILE
 from harness import FIXTURES
@@ -127,8 +128,11 @@ def assert_cache_readable(root: Path) -> None:
             checked = {str(p) for p in root.rglob("*.py")
                        if CACHE_DIR not in p.parts}
             assert set(stored["files"]) == checked
-        elif path.suffix == ".json":
-            ModuleSummary.from_json(json.loads(path.read_bytes()))
+        elif path.suffix == ".jsonl":
+            for line in path.read_bytes().splitlines():
+                digest, _, text = line.partition(b" ")
+                assert len(digest) == 40, path
+                ModuleSummary.from_json(json.loads(text))
 
 
 def served_from_cache(root: Path, monkeypatch) -> str:
@@ -244,7 +248,7 @@ def test_a_damaged_cache_file_is_a_miss(chains, which, kind):
     if which == "results":
         damaged = [chains / CACHE_DIR / FILE]
     else:
-        damaged = sorted((chains / CACHE_DIR).glob("index-*/*.json"))
+        damaged = sorted((chains / CACHE_DIR).glob("index-*/pack-*.jsonl"))
         assert damaged
         (chains / CACHE_DIR / FILE).unlink()  # so the summaries are read
     for path in damaged:
@@ -328,6 +332,7 @@ project = results.Project.read(root, options.build({}))
 for round_ in range(rounds):
     for n in range(8):
         cache.put(f"d{n}", {"n": n, "writer": me, "pad": "x" * 50_000})
+    cache.flush()  # a pack each round: the packs pile up and get merged
     project.write({f"/{me}/{round_}/{n}": {"pad": "y" * 1000} for n in range(300)})
 print(cache.writable)
 """
@@ -335,8 +340,9 @@ print(cache.writable)
 
 def test_a_reader_never_sees_a_partial_or_foreign_cache_file(tmp_path):
     """Two processes write the same summaries and the results file over and over while
-    this one reads them: every file read is whole, and each summary is the one its
-    name says (a temporary file shared by the writers would break both)."""
+    this one reads them: every entry read is whole, and each summary is the one its
+    digest says (a temporary file shared by the writers, or a pack removed before its
+    merge is in place, would break it)."""
     (tmp_path / "app.py").write_text("X = 1\n")
     writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path), name,
                                  "150"], stdout=subprocess.PIPE,
@@ -346,12 +352,11 @@ def test_a_reader_never_sees_a_partial_or_foreign_cache_file(tmp_path):
     stored = tmp_path / CACHE_DIR / FILE
     reads = 0
     while any(writer.poll() is None for writer in writers):
+        cache = SummaryCache(str(tmp_path), "index-stress-0")  # reads the packs anew
         for n in range(8):
-            try:
-                data = (folder / f"d{n}.json").read_bytes()
-            except FileNotFoundError:
+            entry = cache.get(f"d{n}")
+            if entry is None:
                 continue
-            entry = json.loads(data)
             assert entry["n"] == n and len(entry["pad"]) == 50_000, entry["n"]
             reads += 1
         try:
@@ -363,5 +368,9 @@ def test_a_reader_never_sees_a_partial_or_foreign_cache_file(tmp_path):
         out, err = writer.communicate()
         assert writer.returncode == 0 and out.strip() == "True", err
     assert reads > 100  # the reads overlapped the writes
-    assert sorted(p.name for p in folder.iterdir()) == [f"d{n}.json" for n in range(8)]
+    packs = sorted(p.name for p in folder.iterdir())
+    assert all(re.fullmatch(r"pack-\d+-\w+\.jsonl", name) for name in packs), packs
+    assert 1 <= len(packs) <= MAX_PACKS + 2  # merged as they piled up
+    last = SummaryCache(str(tmp_path), "index-stress-0")
+    assert [last.get(f"d{n}")["n"] for n in range(8)] == list(range(8))
     assert [p.name for p in stored.parent.glob(".results-*")] == []

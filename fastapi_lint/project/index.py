@@ -734,8 +734,7 @@ def build(root: str, settings: Settings) -> ProjectIndex:
     if settings.cache:
         key = f"index-{SCHEMA}-{__version__}-{fingerprint(settings, index.heads)}"
         index.cache = SummaryCache(root, key)
-        stored = len(index.cache.entries())
-        if stored > 2 * len(files) + 64:
+        if index.cache.stored_count() > 2 * len(files) + 64:
             index.cache.prune(_current_digests(root, files))
     return index
 
@@ -790,7 +789,9 @@ def forget(root: str) -> None:
     root = os.path.abspath(root)
     with _GUARD:
         for key in [key for key in _INDEXES if key[0] == root]:
-            del _INDEXES[key]
+            index = _INDEXES.pop(key)
+            if index.cache is not None:
+                index.cache.flush()  # the summaries made for the next run
 
 
 def clear() -> None:

@@ -17,7 +17,7 @@ from ..context import FileContext
 from ..names import FunctionNode, dotted, resolve_relative, walk_shallow
 from ..surface import DEPENDS, ROUTER_CLASSES, Surface
 
-SCHEMA = 1  # bump when the summary's shape or meaning changes
+SCHEMA = 2  # bump when the summary's shape or meaning, or the cache's layout, changes
 
 PATH_PARAM = frozenset(("fastapi.Path", "fastapi.params.Path",
                         "fastapi.param_functions.Path"))
