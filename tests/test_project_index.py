@@ -492,6 +492,38 @@ def test_packs_pile_up_to_a_limit_and_prune_keeps_what_is_current(tmp_path):
     assert summarise_all(fresh) == summarise_all(project) and fresh.parsed == []
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_only_regular_files_are_read_as_packs(tmp_path):
+    """A FIFO, a link to an endless device or a folder named like a pack is not one:
+    reading it hung the run forever, or (a folder named `pack-99999999-x.jsonl`)
+    made every run prune and merge the cache again."""
+    root = copy_project(CHAINS, tmp_path)
+    first = index.build(str(root), Settings())
+    expected = summarise_all(first)
+    first.cache.flush()
+    folder = next((root / CACHE_DIR).glob("index-*"))
+    (pack,) = folder.glob("pack-*.jsonl")
+    os.mkfifo(folder / "pack-1-fifo.jsonl")
+    os.symlink("/dev/zero", folder / "pack-1-zero.jsonl")
+    (folder / "pack-99999999-folder.jsonl").mkdir()
+    script = textwrap.dedent(f"""
+        from fastapi_lint.options import Settings
+        from fastapi_lint.project import index
+        project = index.build({str(root)!r}, Settings())
+        print(project.cache.stored_count(), len(project.cache.entries()))
+        for file in project.files:
+            project.summary(file)
+        print(len(project.parsed))
+    """)
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True,
+                         text=True, timeout=20, cwd=str(tmp_path))
+    assert run.returncode == 0, run.stderr
+    count = len(first.files)
+    assert run.stdout.split() == [str(count), str(count), "0"]
+    assert pack.exists()  # not merged or pruned again
+    assert summarise_all(index.build(str(root), Settings())) == expected
+
+
 def test_an_unwritable_cache_only_turns_caching_off(tmp_path, caplog):
     root = copy_project(CHAINS, tmp_path)
     (root / CACHE_DIR).write_text("a file where the cache folder should be")

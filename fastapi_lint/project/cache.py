@@ -24,6 +24,7 @@ import multiprocessing.util
 import os
 import re
 import shutil
+import stat
 import tempfile
 import threading
 from typing import Any, Iterable, Optional
@@ -205,8 +206,12 @@ def _packs(folder: str) -> list[tuple[str, int]]:
                 match = _PACK.fullmatch(entry.name)
                 if match is not None:
                     try:
-                        found.append((entry.stat().st_mtime_ns, entry.name,
-                                      int(match.group(1))))
+                        # Only a regular file is a pack: a FIFO or a link to a device
+                        # would hang the reader, a folder would be "merged" each run.
+                        if not entry.is_file(follow_symlinks=False):
+                            continue
+                        found.append((entry.stat(follow_symlinks=False).st_mtime_ns,
+                                      entry.name, int(match.group(1))))
                     except OSError:
                         continue  # merged away meanwhile
     except OSError:
@@ -220,7 +225,13 @@ def _read_packs(folder: str, names: Optional[list[str]] = None) -> dict[str, byt
     stored: dict[str, bytes] = {}
     for name in names if names is not None else [n for n, _ in _packs(folder)]:
         try:
-            with open(os.path.join(folder, name), "rb") as handle:
+            # Not blocking on a FIFO nor following a link put there since the listing.
+            flags = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+                     | getattr(os, "O_NOFOLLOW", 0))
+            descriptor = os.open(os.path.join(folder, name), flags)
+            with open(descriptor, "rb") as handle:
+                if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                    continue
                 data = handle.read()
         except OSError:
             continue  # merged away meanwhile: its entries are in a newer pack
