@@ -227,7 +227,7 @@ def _read_packs(folder: str, names: Optional[list[str]] = None) -> dict[str, byt
         try:
             # Not blocking on a FIFO nor following a link put there since the listing.
             flags = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
-                     | getattr(os, "O_NOFOLLOW", 0))
+                     | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
             descriptor = os.open(os.path.join(folder, name), flags)
             with open(descriptor, "rb") as handle:
                 if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
