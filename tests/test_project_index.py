@@ -21,6 +21,7 @@ from fastapi_lint.context import FileContext
 from fastapi_lint.engine import check_tree
 from fastapi_lint.options import Settings
 from fastapi_lint.project import discover, index
+from fastapi_lint.project import cache as cache_module
 from fastapi_lint.project.cache import CACHE_DIR, MAX_PACKS, SummaryCache
 from fastapi_lint.project.summary import Class, Function, ModuleSummary, Records
 from harness import FIXTURES, parsed_fixtures, run_flake8
@@ -699,3 +700,54 @@ def test_a_forked_worker_writes_what_it_adds_and_not_what_its_parent_had(tmp_pat
     assert stored.stored_count() == 2
     assert stored.get("a" * 40) == {"by": "parent"}
     assert stored.get("b" * 40) == {"by": "worker"}
+
+
+def test_a_process_keeps_the_indexes_it_used_last(tmp_path):
+    """flake8 over several projects holds at most `KEPT` indexes: the one let go
+    writes its summaries first, and is rebuilt from them when asked for again."""
+    roots = [copy_project(source, tmp_path) for source in PROJECTS]
+    built, made = [], []
+    for root in roots:  # one project after another, as flake8 checks them
+        built.append(index.for_root(str(root), Settings()))
+        made.append(summarise_all(built[-1]))
+    assert index.for_root(str(roots[2]), Settings()) is built[2]
+    assert index.for_root(str(roots[1]), Settings()) is built[1]  # used last now
+    assert [key[0] for key in index._INDEXES] == [str(roots[2]), str(roots[1])]
+    assert len(index._INDEXES) == index.KEPT == 2
+    assert next((roots[0] / CACHE_DIR).glob("index-*/pack-*.jsonl"))  # written
+    again = index.for_root(str(roots[0]), Settings())
+    assert again is not built[0]
+    assert summarise_all(again) == made[0] and again.parsed == []
+    assert [key[0] for key in index._INDEXES] == [str(roots[1]), str(roots[0])]
+
+
+def test_a_process_reads_the_packs_another_writes_meanwhile(tmp_path, monkeypatch):
+    """Worker processes checking one project share their summaries as they go: a
+    miss looks through the packs written since the last look (at most every
+    RESCAN seconds)."""
+    reader = SummaryCache(str(tmp_path), "index-share-0")
+    writer = SummaryCache(str(tmp_path), "index-share-0")
+    assert reader.get("a" * 40) is None  # nothing yet, the folder listed
+    writer.put("a" * 40, {"n": 1})
+    writer.flush()
+    monkeypatch.setattr(cache_module, "RESCAN", 3600.0)
+    assert reader.get("a" * 40) is None  # listed a moment ago
+    monkeypatch.setattr(cache_module, "RESCAN", 0.0)
+    assert reader.get("a" * 40) == {"n": 1}
+    assert writer.get("a" * 40) is None  # its own packs: it holds what it wrote
+
+
+def test_packs_written_along_the_way_are_merged_when_a_process_is_done(
+        tmp_path, monkeypatch):
+    monkeypatch.setattr(cache_module, "PACK_BYTES", 100)  # a pack every entry or two
+    cache = SummaryCache(str(tmp_path), "index-along-0")
+    for number in range(3 * MAX_PACKS):
+        cache.put(f"{number:040d}", {"n": number, "pad": "x" * 60})
+    folder = tmp_path / CACHE_DIR / "index-along-0"
+    assert len(list(folder.glob("pack-*.jsonl"))) > MAX_PACKS  # no merge meanwhile
+    cache.flush()
+    (merged,) = folder.glob("pack-*.jsonl")
+    assert merged.name.startswith(f"pack-{3 * MAX_PACKS}-")
+    fresh = SummaryCache(str(tmp_path), "index-along-0")
+    assert [fresh.get(f"{n:040d}")["n"] for n in range(3 * MAX_PACKS)] == list(
+        range(3 * MAX_PACKS))

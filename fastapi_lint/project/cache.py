@@ -11,9 +11,11 @@ A process keeps the summaries it makes and writes them as one pack when they rea
 collected and when the process ends (flake8's worker processes included). A pack is
 written to a temporary file and moved into place with `os.replace`, so a reader never
 sees half of one, and processes writing at once never share a file. A reader loads every
-pack on its first look-up; of two entries for one digest, the newer pack's wins. When
-more than `MAX_PACKS` packs pile up, the writer merges them into one. An entry that
-cannot be read back as a summary (corrupt, foreign, from another version) is ignored.
+pack on its first look-up, and on a miss the packs written since (at most every
+`RESCAN` seconds); of two entries for one digest, the newer pack's wins. When more than
+`MAX_PACKS` packs pile up, a process done with the project merges them into one. An
+entry that cannot be read back as a summary (corrupt, foreign, from another version) is
+ignored.
 """
 
 from __future__ import annotations
@@ -27,12 +29,17 @@ import shutil
 import stat
 import tempfile
 import threading
-from typing import Any, Iterable, Optional
+import time
+from typing import Any, BinaryIO, Iterable, Iterator, Optional
 
 CACHE_DIR = ".fastapi_lint_cache"
-# Written at once when a process has this much waiting (a large project fills a few).
-PACK_BYTES = 4 * 1024 * 1024
-# More packs than this are merged into one by the next process that writes a pack.
+# Written at once when a process has this much waiting: worker processes checking one
+# project at once read each other's packs (see `RESCAN`), as they read each other's
+# files when the cache kept a file per summary.
+PACK_BYTES = 256 * 1024
+# On a miss, the packs written since the last look are read, at most this often (s).
+RESCAN = 0.25
+# More packs than this are merged into one when a process is done with a project.
 MAX_PACKS = 16
 _PACK = re.compile(r"pack-(\d+)-\w+\.jsonl")
 _TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -48,7 +55,10 @@ class SummaryCache:
         self.base = os.path.join(root, CACHE_DIR)
         self.folder = os.path.join(self.base, key)
         self.key = key
-        self._stored: Optional[dict[str, bytes]] = None  # read on the first look-up
+        # Where each stored entry is: digest -> (pack, start, end), on the first look-up.
+        self._stored: Optional[dict[str, tuple[str, int, int]]] = None
+        self._read: set[str] = set()  # the packs looked through
+        self._scanned = 0.0  # when the folder was last listed (`time.monotonic`)
         self._lock = threading.Lock()
         self._writer = _Writer(self.base, self.folder, key)
         # Writes what is waiting when this cache is collected or the process ends.
@@ -62,7 +72,7 @@ class SummaryCache:
         """The JSON stored under `digest`, or None when absent or unreadable."""
         text = self._writer.waiting(digest)
         if text is None:
-            text = self._load().pop(digest, None)  # each is read once per process
+            text = self._stored_text(digest)
         if text is None:
             return None
         try:
@@ -73,7 +83,8 @@ class SummaryCache:
 
     def put(self, digest: str, data: Any) -> None:
         """Store `data` under `digest` (written with the next pack)."""
-        self._writer.add(digest, json.dumps(data, separators=(",", ":")))
+        if self._writer.writable:
+            self._writer.add(digest, json.dumps(data, separators=(",", ":")))
 
     def flush(self) -> None:
         """Write what is waiting; a read-only project only turns the cache off."""
@@ -95,11 +106,26 @@ class SummaryCache:
         wanted = set(keep)
         self._writer.merge(lambda digest: digest in wanted)
 
-    def _load(self) -> dict[str, bytes]:
+    def _stored_text(self, digest: str) -> Optional[bytes]:
         with self._lock:
             if self._stored is None:
-                self._stored = _read_packs(self.folder)
-            return self._stored
+                self._stored = {}
+                self._scan()
+            place = self._stored.get(digest)
+            if place is None and time.monotonic() - self._scanned >= RESCAN:
+                self._scan()  # another process may have written it since
+                place = self._stored.get(digest)
+        return _read_part(self.folder, *place) if place is not None else None
+
+    def _scan(self) -> None:
+        """Note where the entries of the packs not looked through yet are (but not
+        the packs this process wrote: it holds their summaries)."""
+        assert self._stored is not None
+        self._scanned = time.monotonic()
+        names = [name for name, _ in _packs(self.folder)
+                 if name not in self._read and name not in self._writer.written]
+        self._read.update(names)
+        self._stored.update(_places(self.folder, names))
 
 
 class _Writer:
@@ -111,6 +137,7 @@ class _Writer:
         self.key = key
         self.writable = True
         self.pid = os.getpid()
+        self.written: set[str] = set()  # the packs this process wrote
         self._waiting: dict[str, str] = {}
         self._size = 0
         self._prepared = False
@@ -129,7 +156,7 @@ class _Writer:
             self._size += len(digest) + len(text) + 2
             full = self._size >= PACK_BYTES
         if full:
-            self.flush()
+            self._write(merge=False)
 
     def _forked(self) -> None:
         """In a process forked since (a worker): what was waiting is the parent's to
@@ -140,16 +167,23 @@ class _Writer:
         multiprocessing.util.Finalize(None, self.flush, exitpriority=10)
 
     def flush(self) -> None:
+        """Write what is waiting, then merge the packs if they piled up."""
+        self._write(merge=True)
+
+    def _write(self, merge: bool) -> None:
         with self._lock:
-            if not self._waiting or not self.writable or os.getpid() != self.pid:
+            if not self.writable or os.getpid() != self.pid:
                 return
             waiting, self._waiting, self._size = self._waiting, {}, 0
             try:
-                self._prepare()
-                # `json.dumps` escapes every line break: one line per entry.
-                _write_pack(self.folder, len(waiting),
-                            "".join(f"{d} {t}\n" for d, t in waiting.items()).encode())
-                if len(_packs(self.folder)) > MAX_PACKS:
+                if waiting:
+                    self._prepare()
+                    # `json.dumps` escapes every line break: one line per entry.
+                    written = _write_pack(self.folder, (
+                        f"{d} {t}\n".encode() for d, t in waiting.items()))
+                    if written is not None:
+                        self.written.add(written)
+                if merge and self.written and len(_packs(self.folder)) > MAX_PACKS:
                     self._merge(None)
             except OSError as error:
                 self.writable = False
@@ -166,15 +200,26 @@ class _Writer:
                                 self.folder, error)
 
     def _merge(self, keep: Any) -> None:
-        """Write the packs' entries (those `keep` accepts, when given) as one pack,
-        then remove the packs read. A pack another process adds meanwhile stays."""
+        """Write the packs' entries (those `keep` accepts, when given) as one pack, a
+        line at a time, then remove the packs read. A pack another process adds
+        meanwhile stays."""
         names = [name for name, _ in _packs(self.folder)]
-        entries = _read_packs(self.folder, names)
-        lines = b"".join(digest.encode() + b" " + text + b"\n"
-                         for digest, text in entries.items()
-                         if keep is None or keep(digest))
-        if lines:
-            _write_pack(self.folder, lines.count(b"\n"), lines)
+        seen: set[bytes] = set()
+
+        def entries() -> Iterator[bytes]:
+            for name in reversed(names):  # the newest first: its entry wins
+                for line in _lines(self.folder, name):
+                    digest, _, text = line.rstrip(b"\n").partition(b" ")
+                    if not text or digest in seen or (
+                            keep is not None and not keep(digest.decode("ascii",
+                                                                         "replace"))):
+                        continue
+                    seen.add(digest)
+                    yield digest + b" " + text + b"\n"
+
+        written = _write_pack(self.folder, entries())
+        if written is not None:
+            self.written.add(written)
         for name in names:
             _remove(os.path.join(self.folder, name))
 
@@ -224,34 +269,95 @@ def _read_packs(folder: str, names: Optional[list[str]] = None) -> dict[str, byt
     two entries for one digest, the later pack's."""
     stored: dict[str, bytes] = {}
     for name in names if names is not None else [n for n, _ in _packs(folder)]:
-        try:
-            # Not blocking on a FIFO nor following a link put there since the listing.
-            flags = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
-                     | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
-            descriptor = os.open(os.path.join(folder, name), flags)
-            with open(descriptor, "rb") as handle:
-                if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                    continue
-                data = handle.read()
-        except OSError:
-            continue  # merged away meanwhile: its entries are in a newer pack
-        for line in data.split(b"\n"):
+        for line in (_read_part(folder, name) or b"").split(b"\n"):
             digest, _, text = line.partition(b" ")
             if text:
                 stored[digest.decode("ascii", "replace")] = text
     return stored
 
 
-def _write_pack(folder: str, count: int, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f"pack-{count}-",
-                                         suffix=".tmp")
+def _places(folder: str, names: list[str]) -> dict[str, tuple[str, int, int]]:
+    """Digest -> (pack, start, end) of its JSON text, for the entries of the packs; of
+    two entries for one digest, the later pack's."""
+    places: dict[str, tuple[str, int, int]] = {}
+    for name in names:
+        data = _read_part(folder, name) or b""
+        start = 0
+        while start < len(data):
+            end = data.find(b"\n", start)
+            end = len(data) if end == -1 else end
+            space = data.find(b" ", start, end)
+            if start < space < end - 1:
+                places[data[start:space].decode("ascii", "replace")] = (
+                    name, space + 1, end)
+            start = end + 1
+    return places
+
+
+def _lines(folder: str, name: str) -> Iterator[bytes]:
+    """The lines of a pack, read as they are needed (none when it is gone or not a
+    regular file)."""
+    handle = _open_pack(folder, name)
+    if handle is not None:
+        with handle:
+            yield from handle
+
+
+def _open_pack(folder: str, name: str) -> Optional[BinaryIO]:
+    try:
+        # Not blocking on a FIFO nor following a link put there since the listing.
+        flags = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+                 | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
+        handle = open(os.open(os.path.join(folder, name), flags), "rb")
+    except OSError:
+        return None  # merged away meanwhile: its entries are in a newer pack
+    try:
+        if stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return handle
+    except OSError:
+        pass
+    handle.close()
+    return None
+
+
+def _read_part(folder: str, name: str, start: int = 0,
+               end: Optional[int] = None) -> Optional[bytes]:
+    """Bytes `start` to `end` of a pack (all of it by default); None when it is gone
+    or not a regular file."""
+    handle = _open_pack(folder, name)
+    if handle is None:
+        return None
+    try:
+        with handle:
+            if end is None:
+                return handle.read()
+            handle.seek(start)
+            data = handle.read(end - start)
+    except OSError:
+        return None
+    return data if len(data) == end - start else None
+
+
+def _write_pack(folder: str, lines: Iterable[bytes]) -> Optional[str]:
+    """Write `lines` as a pack, one at a time (no copy of the whole pack); its name,
+    which holds the number of entries, or None when there were none."""
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix="pack-0-", suffix=".tmp")
+    count = 0
     try:
         with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, temporary[: -len(".tmp")] + ".jsonl")
+            for line in lines:
+                out.write(line)
+                count += 1
+        if not count:
+            _remove(temporary)
+            return None
+        token = os.path.basename(temporary)[len("pack-0-"): -len(".tmp")]
+        final = f"pack-{count}-{token}.jsonl"
+        os.replace(temporary, os.path.join(folder, final))
     except BaseException:
         _remove(temporary)
         raise
+    return final
 
 
 def _write_once(path: str, text: str) -> None:

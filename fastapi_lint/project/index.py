@@ -696,7 +696,11 @@ def module_map(files: list[str]) -> dict[str, str]:
 
 # -- one index per project root and process --------------------------------------------
 
-_INDEXES: dict[tuple[str, Settings], ProjectIndex] = {}
+_INDEXES: dict[tuple[str, Settings], ProjectIndex] = {}  # the last used last
+# How many indexes a process keeps: flake8 run over several projects (a monorepo)
+# checks them one after another, and an index holds every summary of its project. One
+# let go writes what it made to the cache first; asked for again, it is rebuilt.
+KEPT = 2
 _GUARD = threading.Lock()
 
 
@@ -773,14 +777,16 @@ def _current_digests(root: str, files: list[str]) -> Iterable[str]:
 
 
 def for_root(root: str, settings: Settings) -> ProjectIndex:
-    """The index of the project at `root`, built once per process and settings."""
+    """The index of the project at `root`, built once per process and settings (and
+    again after `KEPT` other indexes were used since)."""
     key = (os.path.abspath(root), settings)
-    index = _INDEXES.get(key)
-    if index is None:
-        with _GUARD:
-            index = _INDEXES.get(key)
-            if index is None:
-                index = _INDEXES[key] = build(root, settings)
+    with _GUARD:
+        index = _INDEXES.pop(key, None)
+        if index is None:
+            index = build(root, settings)
+        _INDEXES[key] = index
+        while len(_INDEXES) > KEPT:
+            _let_go(_INDEXES.pop(next(iter(_INDEXES))))
     return index
 
 
@@ -789,12 +795,16 @@ def forget(root: str) -> None:
     root = os.path.abspath(root)
     with _GUARD:
         for key in [key for key in _INDEXES if key[0] == root]:
-            index = _INDEXES.pop(key)
-            if index.cache is not None:
-                index.cache.flush()  # the summaries made for the next run
+            _let_go(_INDEXES.pop(key))
 
 
 def clear() -> None:
     """Forget every index built in this process (the next question rebuilds)."""
     with _GUARD:
-        _INDEXES.clear()
+        while _INDEXES:
+            _let_go(_INDEXES.popitem()[1])
+
+
+def _let_go(index: ProjectIndex) -> None:
+    if index.cache is not None:
+        index.cache.flush()  # the summaries made, for the next run
