@@ -447,11 +447,17 @@ def test_no_cache_option_writes_nothing(tmp_path):
     assert run.findings and not (root / CACHE_DIR).exists()
 
 
-def test_corrupt_or_foreign_cache_entries_are_ignored_and_replaced(tmp_path):
+def cached_once(tmp_path: Path) -> tuple[Path, index.ProjectIndex, dict]:
+    """A copy of CHAINS summarised once, its summaries written (as a run ends)."""
     root = copy_project(CHAINS, tmp_path)
     first = index.build(str(root), Settings())
     expected = summarise_all(first)
     first.cache.flush()
+    return root, first, expected
+
+
+def test_corrupt_or_foreign_cache_entries_are_ignored_and_replaced(tmp_path):
+    root, first, expected = cached_once(tmp_path)
     folder = next((root / CACHE_DIR).glob("index-*"))
     (pack,) = folder.glob("pack-*.jsonl")
     contents = [b"", b"{not json", b"[]", b'{"module": 3}', b"\xff\xfe\x00",
@@ -498,10 +504,7 @@ def test_only_regular_files_are_read_as_packs(tmp_path):
     """A FIFO, a link to an endless device or a folder named like a pack is not one:
     reading it hung the run forever, or (a folder named `pack-99999999-x.jsonl`)
     made every run prune and merge the cache again."""
-    root = copy_project(CHAINS, tmp_path)
-    first = index.build(str(root), Settings())
-    expected = summarise_all(first)
-    first.cache.flush()
+    root, first, expected = cached_once(tmp_path)
     folder = next((root / CACHE_DIR).glob("index-*"))
     (pack,) = folder.glob("pack-*.jsonl")
     os.mkfifo(folder / "pack-1-fifo.jsonl")
