@@ -4,15 +4,16 @@ Summaries are stored in packs, many to a file, in a folder named for the package
 version, the summary schema and the settings that shape a summary. A pack holds one
 line per summary, `<digest> <json>`. Packs rather than a file per summary: creating a
 file costs far more than writing one (a file per summary took 2.9 s of a 29 s cold run
-over 6,175 modules, about 400 µs of system time each).
+over 6,175 modules, about 400 µs of CPU each).
 
-A process keeps the summaries it makes and writes them as one pack when they reach
+A process keeps the summaries it makes and writes them as a pack when they reach
 `PACK_BYTES`, when its index of the project is let go, when the cache object is
 collected and when the process ends (flake8's worker processes included). A pack is
 written to a temporary file and moved into place with `os.replace`, so a reader never
-sees half of one, and processes writing at once never share a file. A reader loads every
-pack on its first look-up, and on a miss the packs written since (at most every
-`RESCAN` seconds); of two entries for one digest, the newer pack's wins. When more than
+sees half of one, and processes writing at once never share a file. On its first
+look-up a reader notes where every entry of the packs is, and on a miss, where those of
+the packs written since are (at most every `RESCAN` seconds); it reads an entry when
+asked for it. Of two entries for one digest, the newer pack's wins. When more than
 `MAX_PACKS` packs pile up, a process done with the project merges them into one. An
 entry that cannot be read back as a summary (corrupt, foreign, from another version) is
 ignored.
