@@ -17,6 +17,7 @@ import io
 import re
 import sys
 import tokenize
+import warnings
 from typing import Optional
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
@@ -102,9 +103,15 @@ def read(path: str) -> Source:
 
 
 def parse(source: Source, path: str) -> ast.Module:
-    """The `ast` tree of `source`; SourceError (with a position) if it cannot parse."""
+    """The `ast` tree of `source`; SourceError (with a position) if it cannot parse.
+
+    What the parser warns of (an invalid escape sequence in a string) is not printed:
+    a linter's output is its findings.
+    """
     try:
-        return ast.parse(source.text, filename=path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(source.text, filename=path)
     except SyntaxError as error:
         line = error.lineno
         col = (error.offset - 1) if error.offset else None
@@ -123,9 +130,12 @@ def _first_line(error: BaseException) -> str:
 
 
 def compiles(text: str, path: str = "<fixed>") -> Optional[str]:
-    """None when `text` compiles; else the compiler's one-line complaint."""
+    """None when `text` compiles; else the compiler's one-line complaint (its
+    warnings, such as calling a number, are not printed)."""
     try:
-        compile(text, path, "exec", dont_inherit=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(text, path, "exec", dont_inherit=True)
     except SyntaxError as error:
         return f"{error.msg} (line {error.lineno})"
     except (ValueError, TypeError, RecursionError, MemoryError) as error:

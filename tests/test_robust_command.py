@@ -389,3 +389,17 @@ def test_one_fix_run_also_makes_the_fixes_an_earlier_fix_allowed(tmp_path):
     second = run(*fix, cwd=tmp_path)
     assert case.read_text() == after
     assert "Fixed 0 findings in 0 files; 1 finding left." in second.out
+
+
+def test_what_the_parser_and_compiler_warn_of_is_not_printed(tmp_path):
+    """An invalid escape sequence (a SyntaxWarning from Python 3.12) and a call of a
+    number (the compiler's SyntaxWarning, met when a fix is checked) print nothing."""
+    text = 'import re\n\nPATTERN = re.compile("\\d+")\nBROKEN = 1()\n'
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        source.parse(source.decode(text.encode()), "warns.py")
+        assert source.compiles(text) is None
+    assert [str(w.message) for w in caught] == []
+    (tmp_path / "warns.py").write_text(text)
+    result = run("check", "--no-cache", "--diff", ".", cwd=tmp_path)
+    assert result.code == 0 and "Warning" not in result.err, result.err
