@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import multiprocessing.util
 import os
 import re
@@ -56,10 +57,10 @@ class SummaryCache:
         self.base = os.path.join(root, CACHE_DIR)
         self.folder = os.path.join(self.base, key)
         self.key = key
-        # Where each stored entry is: digest -> (pack, start, end), on the first look-up.
-        self._stored: Optional[dict[str, tuple[str, int, int]]] = None
+        # Where each stored entry is: digest -> (pack, start, end), from the packs read.
+        self._stored: dict[str, tuple[str, int, int]] = {}
         self._read: set[str] = set()  # the packs looked through
-        self._scanned = 0.0  # when the folder was last listed (`time.monotonic`)
+        self._scanned = -math.inf  # when the folder was last listed (`time.monotonic`)
         self._lock = threading.Lock()
         self._writer = _Writer(self.base, self.folder, key)
         # Writes what is waiting when this cache is collected or the process ends.
@@ -98,7 +99,7 @@ class SummaryCache:
 
     def entries(self) -> list[str]:
         """The digests stored now."""
-        return sorted(_read_packs(self.folder))
+        return sorted(_places(self.folder, [name for name, _ in _packs(self.folder)]))
 
     def prune(self, keep: Iterable[str]) -> None:
         """Merge the packs into one that holds only the entries in `keep` (files since
@@ -109,19 +110,15 @@ class SummaryCache:
 
     def _stored_text(self, digest: str) -> Optional[bytes]:
         with self._lock:
-            if self._stored is None:
-                self._stored = {}
-                self._scan()
             place = self._stored.get(digest)
             if place is None and time.monotonic() - self._scanned >= RESCAN:
-                self._scan()  # another process may have written it since
+                self._scan()  # first, or another process may have written it since
                 place = self._stored.get(digest)
         return _read_part(self.folder, *place) if place is not None else None
 
     def _scan(self) -> None:
         """Note where the entries of the packs not looked through yet are (but not
         the packs this process wrote: it holds their summaries)."""
-        assert self._stored is not None
         self._scanned = time.monotonic()
         names = [name for name, _ in _packs(self.folder)
                  if name not in self._read and name not in self._writer.written]
@@ -263,18 +260,6 @@ def _packs(folder: str) -> list[tuple[str, int]]:
     except OSError:
         return []
     return [(name, count) for _, name, count in sorted(found)]
-
-
-def _read_packs(folder: str, names: Optional[list[str]] = None) -> dict[str, bytes]:
-    """Digest -> JSON text of every entry of the packs (all of them by default); of
-    two entries for one digest, the later pack's."""
-    stored: dict[str, bytes] = {}
-    for name in names if names is not None else [n for n, _ in _packs(folder)]:
-        for line in (_read_part(folder, name) or b"").split(b"\n"):
-            digest, _, text = line.partition(b" ")
-            if text:
-                stored[digest.decode("ascii", "replace")] = text
-    return stored
 
 
 def _places(folder: str, names: list[str]) -> dict[str, tuple[str, int, int]]:
