@@ -11,7 +11,7 @@ import bisect
 import functools
 import re
 import os
-from typing import TYPE_CHECKING, Any, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Iterable, Optional, TypeVar
 
 from .names import FunctionNode, Names, Scope
 from .options import Settings
@@ -21,6 +21,8 @@ from .project.reads import Reads
 from .surface import Surface
 
 if TYPE_CHECKING:
+    from .deferral import Compute, Deferral, Position
+    from .findings import Finding
     from .project.index import ProjectIndex
     from .project.summary import ModuleSummary
 
@@ -49,7 +51,8 @@ class FileContext:
 
     def __init__(self, tree: ast.Module, path: Optional[str], settings: Settings,
                  project_root: Optional[str] = None, index: Any = AUTO,
-                 source: Optional[str] = None, track: bool = False) -> None:
+                 source: Optional[str] = None, track: bool = False,
+                 later: Optional[Deferral] = None) -> None:
         self.tree = tree
         self.path = path
         self.source = source  # the text `tree` was parsed from, when the caller has it
@@ -62,6 +65,7 @@ class FileContext:
         self.names = Names(tree, self.info.module, self.info.package)
         self.surface = Surface(tree, self.names, settings.router_names)
         self._project_index = index
+        self._later = later  # the run's deferral, when its answers may wait
         # What several checks (and the summary) derive from this file: derived once.
         self.memo: dict[Any, Any] = {}
         # Whether a check read other files (through `index`, `base_models` or
@@ -235,6 +239,26 @@ class FileContext:
         if self._project_index is not None:
             self._project_index.reading(self.reads)  # None: noted nowhere
         return self._project_index
+
+    def deferrable(self, index: ProjectIndex, compute: Compute,
+                   positions: Iterable[Position]) -> list[Finding]:
+        """The findings of `compute()`, which reads `index` and no tree.
+
+        In a run that can wait (see `deferral`), when they need a module whose turn
+        has not come, nothing now: the front end works them out after the project's
+        last file, and reports them at `positions` only.
+        """
+        later = self._later
+        if later is None:
+            return list(compute())
+        from .project.index import Unsummarised
+
+        try:
+            with index.deferring(later.later):
+                return list(compute())
+        except Unsummarised as missing:
+            later.defer(compute, positions, self.reads, index, missing.path)
+            return []
 
     @property
     def built_index(self) -> Optional[ProjectIndex]:

@@ -40,7 +40,8 @@ def check_tree(tree: ast.Module, path: Optional[str], settings: Settings,
                project_root: Optional[str] = None, index: Any = AUTO,
                source: Optional[str] = None,
                codes: Optional[frozenset[str]] = None, summarise: bool = False,
-               observed: Optional[dict[str, Any]] = None) -> list[Finding]:
+               observed: Optional[dict[str, Any]] = None,
+               later: Any = None) -> list[Finding]:
     """Every finding for one module, sorted by position.
 
     `index` is the project index to use: by default the one of the file's project root,
@@ -56,21 +57,24 @@ def check_tree(tree: ast.Module, path: Optional[str], settings: Settings,
     `reads`: what they read (see `FileContext.reads`); and `summary_key`: the cache key
     of this module's summary, when the project index made or read one.
 
+    `later`, a `deferral.Deferral`, lets the project rules put off answers that
+    need modules the run checks later (taken from it by the caller).
+
     A check that fails on odd input is logged and skipped: the other checks still run,
     and the caller never sees a traceback.
     """
     try:
         context = FileContext(tree, path, settings, project_root, index, source,
-                              track=observed is not None)
+                              track=observed is not None, later=later)
     except Exception as error:  # noqa: BLE001 - never a traceback for the user
-        _report_internal_error("reading the module", path, error)
+        report_internal_error("reading the module", path, error)
         return []
     findings: list[Finding] = []
     for check in CHECKS if codes is None else _checks_for(codes):
         try:
             findings.extend(check(context))
         except Exception as error:  # noqa: BLE001 - one bad check must not stop others
-            _report_internal_error(check.__module__, path, error)
+            report_internal_error(check.__module__, path, error)
     if summarise and (codes is None or codes & PROJECT_CODES):
         try:
             context.summary
@@ -93,7 +97,7 @@ def _checks_for(codes: frozenset[str]) -> list[Any]:
             if check not in CODES or CODES[check] & codes]
 
 
-def _report_internal_error(where: str, path: Optional[str], error: Exception) -> None:
+def report_internal_error(where: str, path: Optional[str], error: Exception) -> None:
     """One line for the user; the traceback only at debug level (`-v`)."""
     logger.warning("fastapi-lint: internal error in %s on %s: %s: %s (please report it)",
                    where, path, type(error).__name__, error)

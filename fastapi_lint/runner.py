@@ -17,7 +17,8 @@ import logging
 import os
 from typing import Any, Iterable, Iterator, Optional
 
-from . import noqa, source
+from . import engine, noqa, source
+from .deferral import Deferral, Deferred
 from .engine import GC_THRESHOLDS, check_tree
 from .findings import Finding
 from .options import Settings
@@ -75,13 +76,27 @@ class FileResult:
 
 
 def _filtered(tree: ast.Module, src: source.Source, job: Job,
-              observed: Optional[dict] = None) -> list[Finding]:
+              observed: Optional[dict] = None,
+              later: Optional[Deferral] = None) -> list[Finding]:
     found = check_tree(tree, job.path, job.settings, job.project_root,
                        source=src.text,
                        codes=job.selected,
-                       summarise=job.summarise, observed=observed)
+                       summarise=job.summarise, observed=observed, later=later)
     found = [f for f in found if f.code in job.selected]
+    for item in later.put_off if later is not None else ():
+        _place(item, src, tree, job)
     return list(noqa.filter_findings(found, src.lines, tree=tree))
+
+
+def _place(item: Deferred, src: source.Source, tree: ast.Module, job: Job) -> None:
+    """Read what an answer put off needs of the file while its text is at hand: the
+    positions it may report that are selected and not silenced, and their columns."""
+    candidates = [Finding(line, col, code, "") for line, col, code in item.positions
+                  if code in job.selected]
+    kept = list(noqa.filter_findings(candidates, src.lines, tree=tree))
+    item.kept = frozenset((f.line, f.col, f.code) for f in kept)
+    item.columns = {(f.line, f.col): (src.char_col(f.line, f.col) + 1, None)
+                    for f in kept}
 
 
 def _check_text(text: str, job: Job, src: source.Source) -> list[Finding]:
@@ -105,8 +120,10 @@ def _columns(findings: list[Finding], src: source.Source):
     return out
 
 
-def run_job(job: Job) -> FileResult:
-    """Check (and fix) one file; never raises for anything about the file itself."""
+def run_job(job: Job, later: Optional[Deferral] = None) -> FileResult:
+    """Check (and fix) one file; never raises for anything about the file itself.
+
+    With `later` (checking only), the project rules may put answers off into it."""
     result = FileResult(job.path, job.display)
     try:
         src = source.read(job.path)
@@ -118,7 +135,8 @@ def run_job(job: Job) -> FileResult:
         result.consulted = False
         return result
     observed: dict = {}
-    findings = _filtered(tree, src, job, observed)
+    findings = _filtered(tree, src, job, observed,
+                         later if job.mode == CHECK else None)
     result.consulted = observed.get("consulted", True)
     result.reads = observed.get("reads")
     result.summary_key = observed.get("summary_key")
@@ -221,15 +239,64 @@ def run_all(jobs: list[Job], workers: int) -> Iterator[FileResult]:
 
 def _run_here(jobs: list[Job]) -> Iterator[FileResult]:
     """Results of `jobs` checked in this process, each project's index let go after
-    its last file (a run over many projects holds one index at a time)."""
+    its last file (a run over many projects holds one index at a time).
+
+    Answers the project rules put off (see `deferral`) are worked out after the
+    project's last file; results wait for them, and come in the order of `jobs`.
+    """
     from .project import index
 
     last = {job.project_root: position for position, job in enumerate(jobs)}
+    later = Deferral(job.path for job in jobs if job.mode == CHECK)
+    queue: list[list] = []  # [job, result, answers put off] in order
+    waiting: dict[Optional[str], list[list]] = {}  # per project root
     for position, job in enumerate(jobs):
-        result = run_job(job)
-        if job.project_root is not None and last[job.project_root] == position:
-            index.forget(job.project_root)  # before the yield: the caller may stop
+        if later.turn(job.path) and not job.summarise:
+            job = dataclasses.replace(job, summarise=True)  # an answer waits for it
+        result = run_job(job, later)
+        entry = [job, result, later.take()]
+        queue.append(entry)
+        if entry[2]:
+            waiting.setdefault(job.project_root, []).append(entry)
+        if last[job.project_root] == position:
+            _settle(waiting.pop(job.project_root, []))
+            if job.project_root is not None:
+                index.forget(job.project_root)  # before the yield: the caller may stop
+        while queue and not queue[0][2]:
+            yield queue.pop(0)[1]
+    for entries in waiting.values():  # none: each project settles after its last file
+        _settle(entries)
+    for _, result, _ in queue:
         yield result
+
+
+def _settle(entries: list[list]) -> None:
+    """Work out the answers put off, adding their findings to the results."""
+    for entry in entries:
+        job, result, items = entry
+        for item in items:
+            item.index.reading(item.reads)
+            try:
+                found = list(item.compute())
+            except Exception as error:  # noqa: BLE001 - as the engine does for a check
+                engine.report_internal_error("a project rule", job.path, error)
+                continue
+            finally:
+                item.index.reading(None)
+            for finding in found:
+                place = (finding.line, finding.col, finding.code)
+                if place in item.kept:
+                    result.findings.append(finding)
+                    result.columns.append(item.columns[place[:2]])
+                elif place not in item.positions:
+                    engine.report_internal_error(
+                        "a project rule", job.path,
+                        ValueError(f"{finding.code} at an undeclared position"))
+        pairs = sorted(zip(result.findings, result.columns),
+                       key=lambda pair: pair[0].sort_key())
+        result.findings = [finding for finding, _ in pairs]
+        result.columns = [columns for _, columns in pairs]
+        entry[2] = []
 
 
 def default_workers() -> int:

@@ -45,7 +45,7 @@ def test_a_second_run_checks_nothing_and_reports_the_same(root, monkeypatch):
     assert (root / CACHE_DIR / FILE).is_file()
     checked = []
     real = runner.run_job
-    monkeypatch.setattr(runner, "run_job", lambda job: checked.append(job) or real(job))
+    monkeypatch.setattr(runner, "run_job", lambda job, *rest: checked.append(job) or real(job, *rest))
     second = run("check", "-j1", ".", cwd=root)
     assert checked == []
     assert (second.code, second.out, second.err) == (first.code, first.out, first.err)
@@ -120,7 +120,7 @@ def test_checking_one_file_keeps_the_other_files_results(root, monkeypatch):
     run("check", "-j1", "shop/notify/service.py", cwd=root)
     checked = []
     real = runner.run_job
-    monkeypatch.setattr(runner, "run_job", lambda job: checked.append(job) or real(job))
+    monkeypatch.setattr(runner, "run_job", lambda job, *rest: checked.append(job) or real(job, *rest))
     again = run("check", "-j1", ".", cwd=root)
     assert checked == [] and again.out == everything.out
     index.clear()
@@ -132,8 +132,8 @@ def checked_files(root: Path, monkeypatch) -> tuple[list[str], str]:
     index.clear()
     checked: list[str] = []
     real = runner.run_job
-    monkeypatch.setattr(runner, "run_job", lambda job: checked.append(
-        Path(job.path).relative_to(root).as_posix()) or real(job))
+    monkeypatch.setattr(runner, "run_job", lambda job, *rest: checked.append(
+        Path(job.path).relative_to(root).as_posix()) or real(job, *rest))
     outcome = run("check", "-j1", ".", cwd=root)
     monkeypatch.setattr(runner, "run_job", real)
     index.clear()

@@ -141,7 +141,7 @@ def served_from_cache(root: Path, monkeypatch) -> str:
     checked = []
     real = runner.run_job
     monkeypatch.setattr(runner, "run_job",
-                        lambda job: checked.append(job.display) or real(job))
+                        lambda job, *rest: checked.append(job.display) or real(job, *rest))
     result = run("check", "--jobs", "1", ".", cwd=root)
     monkeypatch.setattr(runner, "run_job", real)
     forget_process_state()
@@ -306,8 +306,8 @@ def test_a_file_changed_while_it_is_checked_is_checked_again(
     late.write_text(BLOCKING)
     real = runner.run_job
 
-    def then_rewritten(job):
-        result = real(job)
+    def then_rewritten(job, *rest):
+        result = real(job, *rest)
         if job.path == str(late):
             late.write_text(FIXED)
         return result

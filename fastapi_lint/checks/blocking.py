@@ -147,11 +147,23 @@ def check_helpers(ctx: FileContext) -> Iterator[Finding]:
         return
     summary = ctx.summary
     index, _ = ctx.project
+    # What the answer needs of each function, so that it holds no tree.
+    asked = []
     for func in functions:
         info = summary.functions.get(ctx.qualname(func) or "")
-        if info is None or not info.calls:
-            continue
-        for path, line, col in info.calls:
+        if info is not None and info.calls:
+            asked.append((func.name, info.calls,
+                          not info.awaits and may_become_def(ctx, func)))
+    if asked:
+        positions = [(line, col, "FBP101")
+                     for _, calls, _ in asked for _, line, col in calls]
+        yield from ctx.deferrable(index, lambda: _helper_findings(index, asked),
+                                  positions)
+
+
+def _helper_findings(index, asked) -> Iterator[Finding]:
+    for function, calls, to_def in asked:
+        for path, line, col in calls:
             callee = index.callee(path)
             chain = index.blocking_chain(callee) if callee is not None else None
             if not chain:
@@ -159,16 +171,16 @@ def check_helpers(ctx: FileContext) -> Iterator[Finding]:
             name = chain[0]
             if name.endswith(".__init__"):
                 name = name[: -len(".__init__")]  # making an instance
-            if not info.awaits and may_become_def(ctx, func):
-                remedy = (f"declare `{func.name}` with `def` so FastAPI runs it in its "
+            if to_def:
+                remedy = (f"declare `{function}` with `def` so FastAPI runs it in its "
                           "threadpool")
             else:
                 remedy = f"run it off the loop, `await run_in_threadpool({name}, ...)`"
             message = rules.get("FBP101").format(
-                call=name + "()", function=func.name, chain=chain_text(chain),
+                call=name + "()", function=function, chain=chain_text(chain),
                 remedy=remedy)
             yield Finding(line, col, "FBP101", message,
-                          data={"function": func.name, "callee": name, "chain": chain})
+                          data={"function": function, "callee": name, "chain": chain})
 
 
 def chain_text(chain: tuple[str, ...], limit: int = 6) -> str:

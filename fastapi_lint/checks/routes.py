@@ -287,8 +287,15 @@ def check_path_names(ctx: FileContext) -> Iterator[Finding]:
         return
     summary = ctx.summary
     index, _ = ctx.project
+    routes = summary.routes
+    positions = [(route.line, route.col, "FBP303") for route in routes]
+    yield from ctx.deferrable(index, lambda: _path_name_findings(index, routes),
+                              positions)
+
+
+def _path_name_findings(index: ProjectIndex, routes) -> Iterator[Finding]:
     names = _parameter_names(index)
-    for route in summary.routes:
+    for route in routes:
         seen = set()
         for resource, kind, name in route_parameters(index, route):
             spellings = names.get((resource, kind))

@@ -15,6 +15,7 @@ or generator functions (which run nothing when called) are not edges.
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
 import hashlib
 import io
@@ -24,7 +25,7 @@ import re
 import threading
 import tokenize
 import warnings
-from typing import Any, Iterable, NamedTuple, Optional
+from typing import Any, Callable, Iterable, Iterator, NamedTuple, Optional
 
 from .. import __version__
 from ..options import Settings
@@ -46,6 +47,15 @@ ROUTE_TEXT = re.compile(
     rb"(?:get|post|put|patch|delete|options|head|trace|api_route|websocket)\s*\("
     rb"|\.\s*add_api_(?:websocket_)?route\s*\("
 )
+
+
+class Unsummarised(Exception):
+    """A question needs the summary of a module the front end checks later (see
+    `ProjectIndex.deferring`)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
 
 
 class Target(NamedTuple):
@@ -81,6 +91,8 @@ class ProjectIndex:
         self._chain_reads: dict[Key, Kept] = {}
         self._routes: Optional[list[tuple[str, RouteInfo]]] = None
         self._route_files: list[str] = []  # files that route or include routers
+        # Whether each file may route, as far as read: a deferred question asks again.
+        self._candidates: dict[str, bool] = {}
         self._known = set(self.files)
         self._lock = threading.RLock()
         # What checks derive from the whole project, with what it was derived from.
@@ -89,6 +101,7 @@ class ProjectIndex:
         # then one set per memoised answer being worked out (see `reading`).
         self._readers: list[Reads] = []
         self._interned: dict[tuple[str, str], tuple[str, str]] = {}
+        self._later: Optional[Callable[[str], bool]] = None  # see `deferring`
 
     @classmethod
     def local(cls, summary: ModuleSummary, settings: Settings) -> "ProjectIndex":
@@ -124,6 +137,18 @@ class ProjectIndex:
         relative = os.path.relpath(os.path.abspath(path), self.root)
         relative = relative.replace(os.sep, "/")
         return relative if relative in self._known else None
+
+    @contextlib.contextmanager
+    def deferring(self, later: Callable[[str], bool]) -> Iterator[None]:
+        """Within: a question that needs a module with no summary yet, which the front
+        end checks later (`later(path)`), raises `Unsummarised` instead of parsing it
+        ahead of its turn. Nothing half worked out is kept: answers are remembered
+        only once complete."""
+        saved, self._later = self._later, later
+        try:
+            yield
+        finally:
+            self._later = saved
 
     # -- what a file's findings were drawn from -------------------------------------
 
@@ -218,6 +243,8 @@ class ProjectIndex:
         self._digests[file] = digest
         summary = self._cached(file, digest)
         if summary is None:
+            if self._later is not None and self._later(path):
+                raise Unsummarised(path)
             summary = self._parse(file, path, data)
             if summary is not None and self.cache is not None:
                 self.cache.put(digest, summary.to_json())
@@ -552,8 +579,11 @@ class ProjectIndex:
             for file in self.files:
                 # By the text alone: whether the process read the file already
                 # must not change the answer.
-                data = self._route_candidate(file)
-                if data is None:
+                candidate, data = self._candidates.get(file), None
+                if candidate is None:
+                    data = self._route_candidate(file)
+                    candidate = self._candidates[file] = data is not None
+                if not candidate:
                     continue
                 summary = self.summary(file, data)
                 if summary is not None:

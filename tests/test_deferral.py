@@ -1,0 +1,150 @@
+"""Answers put off until the modules they need are summarised (`deferral`).
+
+The command checks a project in one process with `-j1`; a project rule that needs a
+module whose turn has not come waits for the project's last file instead of having the
+index parse that module ahead of its turn. The findings must be exactly those of a run
+that does not wait (`-j2`, whose workers never do).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from clirun import run
+from fastapi_lint import runner
+from fastapi_lint.deferral import Deferral
+from fastapi_lint.project import index as project_index
+
+# Checked in this order (by name), `app/a_routes.py` asks about `app/b_helpers.py`
+# and about every route of the project before either of the others has its turn. The
+# parenthesised import hides `b_helpers` from the order's look at the imports, so the
+# order cannot put it first.
+PROJECT = {
+    "pyproject.toml": '[project]\nname = "shop"\nversion = "0"\n',
+    "app/__init__.py": "",
+    "app/a_routes.py": (
+        "from fastapi import APIRouter\n"
+        "from app import (\n"
+        "    b_helpers,\n"
+        ")\n"
+        "\n"
+        "router = APIRouter()\n"
+        "\n"
+        "\n"
+        '@router.get("/items/{id}")\n'
+        "async def read_item(id: int):\n"
+        "    b_helpers.slow()\n"
+        '    label = "héllo"; b_helpers.slow()\n'
+        "    b_helpers.slow()  # noqa: FBP101\n"
+        "    return {}\n"
+    ),
+    "app/b_helpers.py": (
+        "import time\n"
+        "\n"
+        "\n"
+        "async def ping():\n"
+        "    return 1\n"
+        "\n"
+        "\n"
+        "def slow():\n"
+        "    time.sleep(1)\n"
+    ),
+    "app/c_routes.py": (
+        "from fastapi import APIRouter\n"
+        "\n"
+        "router = APIRouter()\n"
+        "\n"
+        "\n"
+        '@router.get("/items/{item_id}")\n'
+        "async def one(item_id: int):\n"
+        "    return {}\n"
+        "\n"
+        "\n"
+        '@router.delete("/items/{item_id}")\n'
+        "async def two(item_id: int):\n"
+        "    return {}\n"
+    ),
+}
+
+
+@pytest.fixture()
+def shop(tmp_path: Path) -> Path:
+    for name, text in PROJECT.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def _events(monkeypatch) -> list[tuple[str, str]]:
+    """Record each file's turn and each parse the index makes, in order."""
+    events: list[tuple[str, str]] = []
+    real_job, real_parse = runner.run_job, project_index.ProjectIndex._parse
+
+    def run_job(job, *rest):
+        events.append(("turn", Path(job.path).name))
+        return real_job(job, *rest)
+
+    def parse(self, file, path, data):
+        events.append(("parse", Path(path).name))
+        return real_parse(self, file, path, data)
+
+    monkeypatch.setattr(runner, "run_job", run_job)
+    monkeypatch.setattr(project_index.ProjectIndex, "_parse", parse)
+    return events
+
+
+def _lines(out: str) -> list[str]:
+    return [line for line in out.splitlines() if ": FBP" in line]
+
+
+def test_answers_wait_for_the_modules_they_need_and_are_the_same(shop, monkeypatch):
+    project_index.clear()
+    events = _events(monkeypatch)
+    waited = run("check", "-j1", "--no-cache", "--select", "FBP101,FBP303", ".",
+                 cwd=shop)
+    monkeypatch.undo()
+    project_index.clear()
+    assert [name for kind, name in events if kind == "turn"] == [
+        "__init__.py", "a_routes.py", "b_helpers.py", "c_routes.py"]
+    turned: set[str] = set()
+    for kind, name in events:
+        if kind == "turn":
+            turned.add(name)
+        else:
+            assert name in turned, f"{name} was parsed ahead of its turn"
+    not_waited = run("check", "-j2", "--no-cache", "--select", "FBP101,FBP303", ".",
+                     cwd=shop)
+    project_index.clear()
+    assert waited.out == not_waited.out
+    found = _lines(waited.out)
+    assert found[0] == (
+        "app/a_routes.py:9:2: FBP303 path parameter `id` of `/items/{id}` names the "
+        "`items` that 2 other routes call `item_id` (e.g. `app/c_routes.py:6`): use "
+        "`item_id`")
+    assert [line.split(" ")[:2] for line in found[1:]] == [
+        ["app/a_routes.py:11:5:", "FBP101"], ["app/a_routes.py:12:22:", "FBP101"]]
+    assert "`slow -> time.sleep`" in found[1]
+
+
+def test_an_answer_put_off_keeps_the_noqa_and_columns_of_its_file(shop):
+    """Read while the file is at hand: the `# noqa` line stays silent, and the column
+    counts characters (`é` is two bytes: 23 would count bytes)."""
+    project_index.clear()
+    out = run("check", "-j1", "--no-cache", "--select", "FBP101", ".", cwd=shop).out
+    project_index.clear()
+    assert [line.split(" ")[0] for line in _lines(out)] == [
+        "app/a_routes.py:11:5:", "app/a_routes.py:12:22:"]
+
+
+def test_a_deferral_knows_which_files_are_still_to_come(tmp_path):
+    later = Deferral([str(tmp_path / "a.py"), str(tmp_path / "sub" / ".." / "b.py")])
+    assert later.later(str(tmp_path / "b.py"))
+    assert not later.turn(str(tmp_path / "b.py"))  # nothing waits for it
+    assert not later.later(str(tmp_path / "b.py"))
+    later.defer(lambda: [], [(1, 0, "FBP101")], None, None, str(tmp_path / "a.py"))
+    assert later.turn(str(tmp_path / "a.py"))  # an answer waits for its summary
+    assert [item.positions for item in later.take()] == [frozenset({(1, 0, "FBP101")})]
+    assert later.take() == []
