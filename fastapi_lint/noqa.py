@@ -16,6 +16,7 @@ round, the rules are flake8's:
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 import tokenize
 from typing import Iterable, Iterator, Optional
@@ -110,6 +111,7 @@ class _Pieces:
         self.lines = lines
         self.tree = tree
         self.done: dict[tuple[int, int], dict[int, str]] = {}
+        self.firsts: dict[int, list[int]] = {}  # id(block) -> its statements' first lines
 
     def text(self, line: int) -> Optional[str]:
         """The text flake8 searches for a finding on `line`; None for the line alone."""
@@ -133,7 +135,10 @@ class _Pieces:
         found = None
         block: list = self.tree.body
         while block:
-            span = _run(block, line, self.lines)
+            firsts = self.firsts.get(id(block))
+            if firsts is None:
+                firsts = self.firsts[id(block)] = [_first_line(s) for s in block]
+            span = _run(block, firsts, line, self.lines)
             if span is None:
                 break
             first, last, statement, opening = span
@@ -178,25 +183,27 @@ def _joined(lines: list[str], before: ast.stmt, after: ast.stmt) -> bool:
     return _first_line(after) <= last or _continued(lines, last)
 
 
-def _run(block: list, line: int, lines: list[str]):
+def _run(block: list, firsts: list[int], line: int, lines: list[str]):
     """(first, last line, the statement, the run's first statement) of the statement
     of `block` holding `line`, with the statements on the same logical line (`a; b`,
     or `a; \\` then `b`): the statement is None then. None when no statement of the
-    block holds the line."""
-    for position, statement in enumerate(block):
-        first = _first_line(statement)
-        if first > line:
-            return None
-        if line <= _last_line(statement):
-            start = end = position
-            while start > 0 and _joined(lines, block[start - 1], block[start]):
-                start -= 1
-            while end + 1 < len(block) and _joined(lines, block[end], block[end + 1]):
-                end += 1
-            alone = statement if start == end else None
-            opening = block[start]
-            return _first_line(opening), _last_line(block[end]), alone, opening
-    return None
+    block holds the line. `firsts` are the first lines of the block's statements.
+
+    Statements follow each other: only those on one logical line share a line, so the
+    last one starting at or above `line` holds it if any does, and the run around it
+    is the same whichever of those it starts from.
+    """
+    position = bisect.bisect_right(firsts, line) - 1
+    if position < 0 or line > _last_line(block[position]):
+        return None
+    start = end = position
+    while start > 0 and _joined(lines, block[start - 1], block[start]):
+        start -= 1
+    while end + 1 < len(block) and _joined(lines, block[end], block[end + 1]):
+        end += 1
+    alone = block[position] if start == end else None
+    opening = block[start]
+    return _first_line(opening), _last_line(block[end]), alone, opening
 
 
 def _inner_block(statement: ast.stmt, line: int) -> list:
