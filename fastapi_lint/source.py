@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import codecs
+import contextlib
 import dataclasses
 import functools
 import io
@@ -18,7 +19,7 @@ import re
 import sys
 import tokenize
 import warnings
-from typing import Optional
+from typing import Iterator, Optional
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
@@ -109,7 +110,7 @@ def parse(source: Source, path: str) -> ast.Module:
     a linter's output is its findings.
     """
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), headroom():
             warnings.simplefilter("ignore")
             return ast.parse(source.text, filename=path)
     except SyntaxError as error:
@@ -122,6 +123,29 @@ def parse(source: Source, path: str) -> ast.Module:
         raise SourceError(f"cannot parse: {_first_line(error)}") from None
     except (RecursionError, MemoryError):
         raise SourceError("cannot parse: too deeply nested for the parser") from None
+
+
+@contextlib.contextmanager
+def headroom() -> Iterator[None]:
+    """Within: the recursion limit raised by the frames on the stack now, so that how
+    deep a tree can be parsed or walked does not depend on who asks.
+
+    The project index parses a module when a question first needs it, from inside a
+    check (a `-j2` worker asks from another module's check, `-j1` on the module's own
+    turn): a module nested close to the limit would parse or not depending on which
+    came first. With the frames above added back, it gets the room it has at the
+    bottom of the stack wherever it is asked from.
+    """
+    frames, frame = 0, sys._getframe()
+    while frame is not None:
+        frames += 1
+        frame = frame.f_back
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(limit + frames)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def _first_line(error: BaseException) -> str:

@@ -471,3 +471,42 @@ def test_work_counter_sees_quadratic_work():
     def quadratic(name, n):
         return work(lambda: [[abs(j) for j in range(i)] for i in range(n)])
     assert _ratio(quadratic, "", 300) > 3
+
+
+def _deepest_sum() -> int:
+    """The longest `n + n + ...` this Python parses from the caller's depth."""
+    def parses(terms: int) -> bool:
+        try:
+            ast.parse("x = " + " + ".join(["n"] * terms))
+        except RecursionError:
+            return False
+        return True
+
+    low, high = 1, 50_000
+    while low < high:
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if parses(middle) else (low, middle - 1)
+    return low
+
+
+def test_a_module_the_index_parses_from_deep_in_a_check_gets_the_same_room(tmp_path):
+    """The index parses a module when a question first needs it: `-j1` on the module's
+    own turn, a `-j2` worker from inside another module's check, further down the
+    stack. A module nested close to the parser's limit was summarised in one and
+    skipped in the other, and FBP101 lost under `-j2`."""
+    from fastapi_lint.options import Settings
+    from fastapi_lint.project.index import build
+
+    terms = _deepest_sum()
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "p"\n')
+    (tmp_path / "helpers.py").write_text(
+        "import time\n\n\ndef slow(n):\n    time.sleep(n)\n"
+        f"    return {' + '.join(['n'] * terms)}\n")
+    index = build(str(tmp_path), Settings(cache=False))
+
+    def deeper(frames: int):
+        return deeper(frames - 1) if frames else index.summary("helpers.py")
+
+    summary = deeper(300)
+    assert index.skipped == {}
+    assert summary is not None and summary.functions["slow"].blocking is not None

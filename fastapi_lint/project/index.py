@@ -29,6 +29,7 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple, Optional
 
 from .. import __version__
 from ..options import Settings
+from ..source import headroom
 from . import discover
 from .cache import SummaryCache
 from .reads import UNTRACKED, Kept, Reads
@@ -308,7 +309,7 @@ class ProjectIndex:
         self.parsed.append(file)
         logger.debug("fastapi-lint: indexing %s", file)
         try:
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), headroom():
                 warnings.simplefilter("ignore")
                 tree = ast.parse(data, filename=path)
         except (SyntaxError, ValueError, MemoryError, RecursionError) as error:

@@ -15,6 +15,7 @@ import sys
 from typing import Any, Iterable, Iterator, Mapping, NamedTuple, Optional, TypeVar
 from ..context import FileContext
 from ..names import FunctionNode, dotted, resolve_relative, walk_shallow
+from ..source import headroom
 from ..surface import DEPENDS, ROUTER_CLASSES, Surface
 
 SCHEMA = 2  # bump when the summary's shape or meaning, or the cache's layout, changes
@@ -317,7 +318,8 @@ def summarise(ctx: FileContext, heads: Optional[frozenset] = None) -> ModuleSumm
     starts elsewhere cannot reach project code and is not kept. None keeps calls into
     this module only.
     """
-    return _Summariser(ctx, heads).build()
+    with headroom():  # as deep wherever it is asked from (see `headroom`)
+        return _Summariser(ctx, heads).build()
 
 
 class Definitions:
