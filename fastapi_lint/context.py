@@ -11,7 +11,7 @@ import bisect
 import functools
 import re
 import os
-from typing import TYPE_CHECKING, Any, Iterable, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, TypeVar
 
 from .names import FunctionNode, Names, Scope
 from .options import Settings
@@ -21,7 +21,7 @@ from .project.reads import Reads
 from .surface import Surface
 
 if TYPE_CHECKING:
-    from .deferral import Compute, Deferral, Position
+    from .deferral import Deferral, Position
     from .findings import Finding
     from .project.index import ProjectIndex
     from .project.summary import ModuleSummary
@@ -240,24 +240,26 @@ class FileContext:
             self._project_index.reading(self.reads)  # None: noted nowhere
         return self._project_index
 
-    def deferrable(self, index: ProjectIndex, compute: Compute,
-                   positions: Iterable[Position]) -> list[Finding]:
-        """The findings of `compute()`, which reads `index` and no tree.
+    def deferrable(self, index: ProjectIndex, function: Callable[..., Iterable[Finding]],
+                   arguments: tuple, positions: Iterable[Position]) -> list[Finding]:
+        """The findings of `function(index, *arguments)`, which reads the index and no
+        tree.
 
         In a run that can wait (see `deferral`), when they need a module whose turn
         has not come, nothing now: the front end works them out after the project's
         last file, and reports them at `positions` only.
         """
         later = self._later
-        if later is None:
-            return list(compute())
+        if later is None or index.root is None or index.set_apart or (
+                later.shared and index.cache is None):
+            return list(function(index, *arguments))
         from .project.index import Unsummarised
 
         try:
             with index.deferring(later.later):
-                return list(compute())
+                return list(function(index, *arguments))
         except Unsummarised as missing:
-            later.defer(compute, positions, self.reads, index, missing.path)
+            later.defer(function, arguments, positions, index.root, missing.path)
             return []
 
     @property

@@ -73,6 +73,8 @@ class FileResult:
     # reused), None when unknown: any change then counts.
     reads: Any = None
     summary_key: Optional[str] = None  # the cache key of the file's own summary
+    # Answers of the project rules put off (see `deferral`), settled by the runner.
+    put_off: list = dataclasses.field(default_factory=list)
 
 
 def _filtered(tree: ast.Module, src: source.Source, job: Job,
@@ -140,6 +142,8 @@ def run_job(job: Job, later: Optional[Deferral] = None) -> FileResult:
     result.consulted = observed.get("consulted", True)
     result.reads = observed.get("reads")
     result.summary_key = observed.get("summary_key")
+    if later is not None:
+        result.put_off = later.take()
     if job.mode != CHECK and _any_fixable(findings, job.unsafe):
         findings, src = _fix(job, src, findings, result)
     result.findings = findings
@@ -203,9 +207,26 @@ def unified_diff(before: str, after: str, name: str) -> str:
     return "".join(out)
 
 
-def _init_worker(level: int) -> None:
+# A worker process's deferral (see `_init_worker`), None in the main process.
+_WORKER_LATER: Optional[Deferral] = None
+
+
+def _init_worker(level: int, paths: list[str]) -> None:
+    global _WORKER_LATER
     logging.getLogger("fastapi_lint").setLevel(level)
     gc.set_threshold(*GC_THRESHOLDS)  # a worker lives for the run only
+    _WORKER_LATER = Deferral(paths, shared=True)
+
+
+def _run_in_worker(job: Job) -> FileResult:
+    """`run_job` in a worker process, answers that need a module still to be checked
+    put off for the process that started it."""
+    later = _WORKER_LATER
+    if later is None or job.mode != CHECK:
+        return run_job(job)
+    if later.turn(job.path) and not job.summarise:
+        job = dataclasses.replace(job, summarise=True)  # an answer waits for it
+    return run_job(job, later)
 
 
 def run_all(jobs: list[Job], workers: int) -> Iterator[FileResult]:
@@ -214,10 +235,11 @@ def run_all(jobs: list[Job], workers: int) -> Iterator[FileResult]:
         yield from _run_here(jobs)
         return
     level = logging.getLogger("fastapi_lint").getEffectiveLevel()
+    paths = [job.path for job in jobs if job.mode == CHECK]
     try:
         pool = concurrent.futures.ProcessPoolExecutor(
             max_workers=min(workers, len(jobs)), initializer=_init_worker,
-            initargs=(level,))
+            initargs=(level, paths))
     except (OSError, ValueError, NotImplementedError) as error:
         logger.debug("no process pool (%s); checking in this process", error)
         yield from _run_here(jobs)
@@ -227,13 +249,25 @@ def run_all(jobs: list[Job], workers: int) -> Iterator[FileResult]:
     try:
         with pool:
             results = []
-            for result in pool.map(run_job, jobs, chunksize=chunk):
+            for result in pool.map(_run_in_worker, jobs, chunksize=chunk):
                 # Each chunk's results arrive with their own copies of shared reads.
                 result.reads = interner.canonical(result.reads)
                 results.append(result)
     except (concurrent.futures.process.BrokenProcessPool, OSError) as error:
         logger.debug("process pool failed (%s); checking in this process", error)
         results = [run_job(job) for job in jobs]
+    # The workers are gone, and their summaries written: settle what they put off,
+    # one project at a time.
+    from .project import index
+
+    waiting: dict[Optional[str], list[tuple[Job, FileResult]]] = {}
+    for job, result in zip(jobs, results):
+        if result.put_off:
+            waiting.setdefault(job.project_root, []).append((job, result))
+    for root, entries in waiting.items():
+        _settle(entries)
+        if root is not None:
+            index.forget(root)
     yield from results
 
 
@@ -248,41 +282,43 @@ def _run_here(jobs: list[Job]) -> Iterator[FileResult]:
 
     last = {job.project_root: position for position, job in enumerate(jobs)}
     later = Deferral(job.path for job in jobs if job.mode == CHECK)
-    queue: list[list] = []  # [job, result, answers put off] in order
-    waiting: dict[Optional[str], list[list]] = {}  # per project root
+    queue: list[tuple[Job, FileResult]] = []  # in order, each yielded once settled
+    waiting: dict[Optional[str], list[tuple[Job, FileResult]]] = {}  # per project
     for position, job in enumerate(jobs):
         if later.turn(job.path) and not job.summarise:
             job = dataclasses.replace(job, summarise=True)  # an answer waits for it
         result = run_job(job, later)
-        entry = [job, result, later.take()]
-        queue.append(entry)
-        if entry[2]:
-            waiting.setdefault(job.project_root, []).append(entry)
+        queue.append((job, result))
+        if result.put_off:
+            waiting.setdefault(job.project_root, []).append((job, result))
         if last[job.project_root] == position:
             _settle(waiting.pop(job.project_root, []))
             if job.project_root is not None:
                 index.forget(job.project_root)  # before the yield: the caller may stop
-        while queue and not queue[0][2]:
+        while queue and not queue[0][1].put_off:
             yield queue.pop(0)[1]
     for entries in waiting.values():  # none: each project settles after its last file
         _settle(entries)
-    for _, result, _ in queue:
+    for _, result in queue:
         yield result
 
 
-def _settle(entries: list[list]) -> None:
+def _settle(entries: list[tuple[Job, FileResult]]) -> None:
     """Work out the answers put off, adding their findings to the results."""
-    for entry in entries:
-        job, result, items = entry
+    from .project import index
+
+    for job, result in entries:
+        items, result.put_off = result.put_off, []
         for item in items:
-            item.index.reading(item.reads)
+            project = index.for_root(item.root, job.settings)
+            project.reading(result.reads)
             try:
-                found = list(item.compute())
+                found = item.compute(project)
             except Exception as error:  # noqa: BLE001 - as the engine does for a check
                 engine.report_internal_error("a project rule", job.path, error)
                 continue
             finally:
-                item.index.reading(None)
+                project.reading(None)
             for finding in found:
                 place = (finding.line, finding.col, finding.code)
                 if place in item.kept:
@@ -296,7 +332,6 @@ def _settle(entries: list[list]) -> None:
                        key=lambda pair: pair[0].sort_key())
         result.findings = [finding for finding, _ in pairs]
         result.columns = [columns for _, columns in pairs]
-        entry[2] = []
 
 
 def default_workers() -> int:

@@ -2,8 +2,10 @@
 
 The command checks a project in one process with `-j1`; a project rule that needs a
 module whose turn has not come waits for the project's last file instead of having the
-index parse that module ahead of its turn. The findings must be exactly those of a run
-that does not wait (`-j2`, whose workers never do).
+index parse that module ahead of its turn. With `--jobs N` and the cache on, a worker
+hands such an answer to the main process, which settles it from the summaries the
+workers cached. The findings must be exactly those of a run that does not wait
+(`-j2 --no-cache`, whose workers cannot hand answers over).
 """
 
 from __future__ import annotations
@@ -115,6 +117,7 @@ def test_answers_wait_for_the_modules_they_need_and_are_the_same(shop, monkeypat
             turned.add(name)
         else:
             assert name in turned, f"{name} was parsed ahead of its turn"
+    # `-j2` without the cache: its workers answer at once, parsing ahead.
     not_waited = run("check", "-j2", "--no-cache", "--select", "FBP101,FBP303", ".",
                      cwd=shop)
     project_index.clear()
@@ -144,7 +147,35 @@ def test_a_deferral_knows_which_files_are_still_to_come(tmp_path):
     assert later.later(str(tmp_path / "b.py"))
     assert not later.turn(str(tmp_path / "b.py"))  # nothing waits for it
     assert not later.later(str(tmp_path / "b.py"))
-    later.defer(lambda: [], [(1, 0, "FBP101")], None, None, str(tmp_path / "a.py"))
+    later.defer(print, (), [(1, 0, "FBP101")], str(tmp_path), str(tmp_path / "a.py"))
     assert later.turn(str(tmp_path / "a.py"))  # an answer waits for its summary
     assert [item.positions for item in later.take()] == [frozenset({(1, 0, "FBP101")})]
     assert later.take() == []
+
+
+def test_workers_hand_their_answers_to_the_main_process(shop, monkeypatch):
+    """The worker that checks `a_routes.py` has not summarised `b_helpers.py` or
+    `c_routes.py`, and a worker that has keeps the summaries until it ends: the
+    answers wait for the main process. (`c_routes.py` waits too when the other worker
+    checked `a_routes.py`.)"""
+    settled: list[str] = []
+    real = runner._settle
+
+    def settle(entries):
+        settled.extend(Path(job.path).name for job, result in entries
+                       for _ in result.put_off)
+        return real(entries)
+
+    project_index.clear()
+    monkeypatch.setattr(runner, "_settle", settle)
+    handed = run("check", "-j2", "--select", "FBP101,FBP303", ".", cwd=shop)
+    assert settled[:2] == ["a_routes.py", "a_routes.py"]
+    assert set(settled) <= {"a_routes.py", "c_routes.py"}
+    settled.clear()
+    alone = run("check", "-j2", "--no-cache", "--select", "FBP101,FBP303", ".",
+                cwd=shop)
+    assert settled == []  # without the cache, the workers answer themselves
+    project_index.clear()
+    assert handed.code == alone.code == 1
+    assert handed.out == alone.out
+    assert len(_lines(handed.out)) == 3

@@ -157,8 +157,7 @@ def check_helpers(ctx: FileContext) -> Iterator[Finding]:
     if asked:
         positions = [(line, col, "FBP101")
                      for _, calls, _ in asked for _, line, col in calls]
-        yield from ctx.deferrable(index, lambda: _helper_findings(index, asked),
-                                  positions)
+        yield from ctx.deferrable(index, _helper_findings, (asked,), positions)
 
 
 def _helper_findings(index, asked) -> Iterator[Finding]:

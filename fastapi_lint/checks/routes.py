@@ -289,8 +289,7 @@ def check_path_names(ctx: FileContext) -> Iterator[Finding]:
     index, _ = ctx.project
     routes = summary.routes
     positions = [(route.line, route.col, "FBP303") for route in routes]
-    yield from ctx.deferrable(index, lambda: _path_name_findings(index, routes),
-                              positions)
+    yield from ctx.deferrable(index, _path_name_findings, (routes,), positions)
 
 
 def _path_name_findings(index: ProjectIndex, routes) -> Iterator[Finding]:

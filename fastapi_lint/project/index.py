@@ -103,6 +103,7 @@ class ProjectIndex:
         self._readers: list[Reads] = []
         self._interned: dict[tuple[str, str], tuple[str, str]] = {}
         self._later: Optional[Callable[[str], bool]] = None  # see `deferring`
+        self.set_apart = False  # a copy with a module of its own (see `apart`)
 
     @classmethod
     def local(cls, summary: ModuleSummary, settings: Settings) -> "ProjectIndex":
@@ -119,6 +120,7 @@ class ProjectIndex:
             other._summaries = dict(self._summaries)
             other._digests = dict(self._digests)
             other.skipped = self.skipped
+            other.set_apart = True
             return other
 
     def adopt(self, file: str, summary: ModuleSummary) -> None:
