@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 import shutil
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from clirun import program, run
 from fastapi_lint import runner
 from fastapi_lint.project import index
-from fastapi_lint.project.reads import Reads, Table, load
+from fastapi_lint.project.reads import _INLINE, Reads, Table, load
 from fastapi_lint.project.cache import CACHE_DIR
 from fastapi_lint.results import FILE
 from harness import FIXTURES
@@ -314,6 +315,55 @@ def test_deeply_nested_kept_answers_are_stored_without_recursion():
         current = outer
     table = Table()
     assert table.number(current) == 4999 and len(table.rows) == 5000
+
+
+def test_deeply_nested_kept_answers_are_pickled_without_recursion():
+    """A worker process hands its reads to the main process pickled; answers along a
+    call chain nest one level per step, and the pickler's recursion gave out."""
+    shared = Reads()
+    shared.add("shared.py", "f:s")
+    for _ in range(_INLINE):
+        shared.add("shared.py", f"f:s{_}")
+    current = Reads()
+    for number in range(5000):
+        outer = Reads()
+        for part in range(10):
+            outer.add(f"f{number}.py", f"f:g{part}")
+        outer.include(current)
+        outer.include(shared)
+        current = outer
+    again = pickle.loads(pickle.dumps(current))
+    assert again.flat() == current.flat()
+    assert len(list(again.walk())) == len(list(current.walk())) == 5001
+    ones = {id(group) for reads in again.walk() for group in reads.groups.values()
+            if "shared.py" in {file for file, _ in group.parts}}
+    assert len(ones) == 1  # an answer many read is one object after, as before
+
+
+def test_a_long_chain_of_helpers_under_two_workers(tmp_path):
+    """Each module's async function reaches the first module's `time.sleep` through
+    every helper before it: under `-j2` the workers' results failed to pickle and the
+    run stopped with an internal error (found by a break session)."""
+    count = 400
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n')
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "__init__.py").write_text("")
+    (app / "h0.py").write_text("import time\n\n\ndef h0():\n    time.sleep(1)\n")
+    for number in range(1, count):
+        (app / f"h{number}.py").write_text(
+            f"from app.h{number - 1} import h{number - 1}\n\n\n"
+            f"def h{number}():\n    h{number - 1}()\n\n\n"
+            f"async def r{number}():\n    h{number}()\n")
+    index.clear()
+    workers = run("check", "-j2", "--no-cache", "--select", "FBP101", ".", cwd=tmp_path)
+    index.clear()
+    alone = run("check", "-j1", "--no-cache", "--select", "FBP101", ".", cwd=tmp_path)
+    index.clear()
+    assert "internal error" not in workers.err
+    assert workers.code == alone.code == 1
+    assert workers.out == alone.out
+    assert workers.out.count(": FBP101 ") == count - 1
 
 
 def test_an_answer_many_files_read_is_stored_once(tmp_path, monkeypatch):

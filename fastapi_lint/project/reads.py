@@ -50,6 +50,31 @@ class Reads:
             return tuple(self.parts)
         return self
 
+    def __reduce__(self) -> tuple:
+        """Pickled flat, kept answers before those that use them: answers nest one
+        level per step of a call chain, deeper than the pickler recurses (a worker
+        process hands its reads to the main process pickled)."""
+        position: dict[int, int] = {}
+        order: list[Reads] = []
+        entered: set[int] = set()
+        stack: list[tuple[Reads, bool]] = [(self, False)]
+        while stack:  # post-order without recursion, as `Table.number`
+            reads, ready = stack.pop()
+            if id(reads) in position:
+                continue
+            if not ready:
+                entered.add(id(reads))
+                stack.append((reads, True))
+                stack.extend((group, False) for group in reads.groups.values()
+                             if id(group) not in entered)
+                continue
+            position[id(reads)] = len(order)
+            order.append(reads)
+        rows = [(reads.parts, [position[id(group)] for group in reads.groups.values()
+                               if id(group) in position])
+                for reads in order]
+        return _rebuild, (rows,)
+
     def walk(self) -> Iterator["Reads"]:
         """This and every kept answer it reaches, each once."""
         seen = {id(self)}
@@ -68,6 +93,19 @@ class Reads:
         for reads in self.walk():
             found.update(reads.parts)
         return found
+
+
+def _rebuild(rows: list[tuple[set, list[int]]]) -> Reads:
+    """The `Reads` that `Reads.__reduce__` flattened into `rows` (it is the last)."""
+    built: list[Reads] = []
+    for parts, groups in rows:
+        reads = Reads()
+        reads.parts = parts
+        for number in groups:
+            group = built[number]
+            reads.groups[id(group)] = group
+        built.append(reads)
+    return built[-1]
 
 
 Kept = Union["Reads", tuple, None]  # see `Reads.kept`
