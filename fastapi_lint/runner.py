@@ -9,6 +9,7 @@ given, so `--jobs N` reports exactly what `--jobs 1` does.
 from __future__ import annotations
 
 import ast
+import collections
 import concurrent.futures
 import dataclasses
 import difflib
@@ -282,25 +283,24 @@ def _run_here(jobs: list[Job]) -> Iterator[FileResult]:
 
     last = {job.project_root: position for position, job in enumerate(jobs)}
     later = Deferral(job.path for job in jobs if job.mode == CHECK)
-    queue: list[tuple[Job, FileResult]] = []  # in order, each yielded once settled
+    queue: collections.deque[FileResult] = collections.deque()  # yielded once settled
     waiting: dict[Optional[str], list[tuple[Job, FileResult]]] = {}  # per project
     for position, job in enumerate(jobs):
         if later.turn(job.path) and not job.summarise:
             job = dataclasses.replace(job, summarise=True)  # an answer waits for it
         result = run_job(job, later)
-        queue.append((job, result))
+        queue.append(result)
         if result.put_off:
             waiting.setdefault(job.project_root, []).append((job, result))
         if last[job.project_root] == position:
             _settle(waiting.pop(job.project_root, []))
             if job.project_root is not None:
                 index.forget(job.project_root)  # before the yield: the caller may stop
-        while queue and not queue[0][1].put_off:
-            yield queue.pop(0)[1]
+        while queue and not queue[0].put_off:
+            yield queue.popleft()
     for entries in waiting.values():  # none: each project settles after its last file
         _settle(entries)
-    for _, result in queue:
-        yield result
+    yield from queue
 
 
 def _settle(entries: list[tuple[Job, FileResult]]) -> None:
