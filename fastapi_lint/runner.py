@@ -16,6 +16,8 @@ import difflib
 import gc
 import logging
 import os
+import threading
+import time
 from typing import Any, Iterable, Iterator, Optional
 
 from . import engine, noqa, source
@@ -217,6 +219,16 @@ def _init_worker(level: int, paths: list[str]) -> None:
     logging.getLogger("fastapi_lint").setLevel(level)
     gc.set_threshold(*GC_THRESHOLDS)  # a worker lives for the run only
     _WORKER_LATER = Deferral(paths, shared=True)
+    threading.Thread(target=_end_with, args=(os.getppid(),), daemon=True).start()
+
+
+def _end_with(parent: int, every: float = 0.5) -> None:
+    """End this worker once the process that started it is gone: a pool's workers
+    wait for work forever, and a killed run (`kill -9`, a CI timeout) would leave
+    them behind."""
+    while os.getppid() == parent:
+        time.sleep(every)
+    os._exit(1)
 
 
 def _run_in_worker(job: Job) -> FileResult:
