@@ -42,8 +42,13 @@ from robust import crashes, forget_process_state
 # -- the programs ---------------------------------------------------------------------
 
 FIX_FIXTURES = FIXTURES / "fixes"
+def _read_python(path: Path) -> str:
+    with tokenize.open(path) as handle:
+        return handle.read()
+
+
 FIX_TEXTS = [text for text in (
-    tokenize.open(p).read() for p in sorted(FIX_FIXTURES.rglob("*.py"))
+    _read_python(p) for p in sorted(FIX_FIXTURES.rglob("*.py"))
     if CACHE_DIR not in p.parts) if ast.parse(text).body]  # before and after fixing
 
 # Lines the fixes act on, put at random places of a route's random body.
