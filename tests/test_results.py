@@ -6,6 +6,7 @@ import json
 import pickle
 import shutil
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
@@ -305,14 +306,22 @@ def test_kept_answers_are_stored_once_and_read_back_whole():
     assert load({"parts": {"x": "f:y"}, "groups": []}, rows) is None
 
 
-def test_deeply_nested_kept_answers_are_stored_without_recursion():
+def _nested_answers(depth: int, shared: Optional[Reads] = None) -> Reads:
+    """Kept answers `depth` deep, each using the one below (and `shared`)."""
     current = Reads()
-    for number in range(5000):
+    for number in range(depth):
         outer = Reads()
         for part in range(10):
             outer.add(f"f{number}.py", f"f:g{part}")
         outer.include(current)
+        if shared is not None:
+            outer.include(shared)
         current = outer
+    return current
+
+
+def test_deeply_nested_kept_answers_are_stored_without_recursion():
+    current = _nested_answers(5000)
     table = Table()
     assert table.number(current) == 4999 and len(table.rows) == 5000
 
@@ -324,14 +333,7 @@ def test_deeply_nested_kept_answers_are_pickled_without_recursion():
     shared.add("shared.py", "f:s")
     for _ in range(_INLINE):
         shared.add("shared.py", f"f:s{_}")
-    current = Reads()
-    for number in range(5000):
-        outer = Reads()
-        for part in range(10):
-            outer.add(f"f{number}.py", f"f:g{part}")
-        outer.include(current)
-        outer.include(shared)
-        current = outer
+    current = _nested_answers(5000, shared)
     again = pickle.loads(pickle.dumps(current))
     assert again.flat() == current.flat()
     assert len(list(again.walk())) == len(list(current.walk())) == 5001
