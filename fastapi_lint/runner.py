@@ -107,9 +107,9 @@ def _place(item: Deferred, src: source.Source, tree: ast.Module, job: Job) -> No
 def _check_text(text: str, job: Job, src: source.Source) -> list[Finding]:
     """Findings for `text`, an edited version of the file (same path and settings)."""
     edited = source.Source(src.raw, src.encoding, text)
-    try:
-        tree = ast.parse(text, filename=job.path)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    try:  # as the file itself was parsed: the same room, however deep the fixing is
+        tree = source.parse(edited, job.path)
+    except source.SourceError:
         return []
     return _filtered(tree, edited, job)
 

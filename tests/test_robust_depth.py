@@ -510,3 +510,47 @@ def test_a_module_the_index_parses_from_deep_in_a_check_gets_the_same_room(tmp_p
     summary = deeper(300)
     assert index.skipped == {}
     assert summary is not None and summary.functions["slow"].blocking is not None
+
+
+def _deepest_attribute_chain() -> int:
+    """The longest `a.b.b...` the command's own parse reads (as deep as it goes)."""
+    from fastapi_lint import source
+
+    def parses(links: int) -> bool:
+        text = "x = a" + ".b" * links + "\n"
+        try:
+            source.parse(source.Source(text.encode(), "utf-8", text), "deep.py")
+        except source.SourceError:
+            return False
+        return True
+
+    low, high = 1, 50_000
+    while low < high:
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if parses(middle) else (low, middle - 1)
+    return low
+
+
+def test_a_fix_in_a_file_nested_as_deep_as_parses_is_made_or_declined_with_a_note(
+        tmp_path):
+    """The fixers re-parse the file further down the stack, and libcst recurses once
+    per level: a file the check read was left unfixed without a word, its finding still
+    marked fixable (found by a break session)."""
+    from clirun import run
+    from fastapi_lint.source import headroom
+
+    links = _deepest_attribute_chain() - 10  # room for the `def` and `return` around
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "p"\n')
+    path = tmp_path / "deep.py"
+    path.write_text("import time\n\n\nasync def f(a):\n    time.sleep(1)\n"
+                    f"    return a{'.b' * links}\n")
+    result = run("check", "--no-cache", "--fix", "--select", "FBP100", ".",
+                 cwd=tmp_path)
+    assert "internal error" not in result.err
+    fixed = "asyncio.sleep" in path.read_text()
+    declined = "deep.py:5:5: FBP100 not fixed: " in result.err
+    assert fixed != declined, result.err  # one or the other, always said
+    if declined:
+        assert "nested too deeply to fix" in result.err
+    with headroom():  # the room the command parsed it with
+        ast.parse(path.read_text())  # raises if the file no longer parses

@@ -167,6 +167,9 @@ def _describe(error: Exception) -> str:
 def _attempt(fixer: Fixer, text: str, targets: list[Finding]) -> Attempt:
     try:
         return fixer(text, targets)
+    except RecursionError:  # libcst and `ast` recurse: a limit, not a bug
+        return Attempt(text, [Refusal(f, "the code is nested too deeply to fix; left "
+                                         "alone") for f in targets])
     except Exception as error:  # noqa: BLE001 - a fixer bug must not lose the file
         logger.warning("internal error in the %s fix: %s: %s", targets[0].code,
                        type(error).__name__, _describe(error))

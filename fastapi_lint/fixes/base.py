@@ -12,7 +12,7 @@ from libcst.helpers import get_full_name_for_node
 from libcst.codemod.visitors import AddImportsVisitor
 
 from ..findings import Finding
-from ..source import split_lines
+from ..source import headroom, split_lines
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,6 +33,13 @@ class Attempt:
 
 class Declined(Exception):
     """Raised inside a fixer to decline a target; the message is the reason."""
+
+
+def parse_ast(text: str) -> ast.Module:
+    """The `ast` tree of `text`, with the room the check parsed it with (see
+    `source.headroom`): a file the check could parse, the fixer can."""
+    with headroom():
+        return ast.parse(text)
 
 
 def parse_cst(text: str) -> cst.Module:

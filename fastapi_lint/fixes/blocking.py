@@ -24,8 +24,8 @@ from ..findings import Finding
 from ..names import Names, walk_shallow
 from ..surface import DEPENDS, ROUTE_CALLS, ROUTE_DECORATORS
 from .base import (Attempt, Declined, Refusal, add_import, binding_names, char_col,
-                   exported_names, lines_of, module_level_imports, parents, parse_cst,
-                   refuse_all)
+                   exported_names, lines_of, module_level_imports, parents, parse_ast,
+                   parse_cst, refuse_all)
 
 EVENT_LOOP_LIBRARIES = ("asyncio", "anyio", "trio", "sniffio")
 
@@ -34,7 +34,7 @@ EVENT_LOOP_LIBRARIES = ("asyncio", "anyio", "trio", "sniffio")
 
 def fix_def(text: str, findings: Sequence[Finding]) -> Attempt:
     """Declare the routes and dependencies of `findings` with `def`."""
-    tree = ast.parse(text)
+    tree = parse_ast(text)
     by_key: dict[tuple[str, int], list[Finding]] = {}
     for finding in findings:
         key = (str(finding.data.get("function")), int(finding.data.get("def_line", 0)))
@@ -183,7 +183,7 @@ class _ToDef(cst.CSTTransformer):
 
 def fix_sleep(text: str, findings: Sequence[Finding]) -> Attempt:
     """Turn the `time.sleep(...)` statements of `findings` into `asyncio.sleep`."""
-    tree = ast.parse(text)
+    tree = parse_ast(text)
     problem = _asyncio_conflict(tree)
     if problem:
         return refuse_all(text, findings, problem)

@@ -30,7 +30,8 @@ from libcst.metadata import (MetadataWrapper, ParentNodeProvider, PositionProvid
 from ..findings import Finding
 from ..project.layout import has_module
 from .base import (Attempt, Declined, Refusal, binders_by_name, char_col,
-                   exported_names, lines_of, names_in_strings, parse_cst, refuse_all)
+                   exported_names, lines_of, names_in_strings, parse_ast, parse_cst,
+                   refuse_all)
 
 # (relative level, dotted parent or "", imported name, alias): an aliased import
 Target = tuple[int, str, str, str]
@@ -52,7 +53,7 @@ class _Module:
     def __init__(self, text: str) -> None:
         self.text = text
         self.lines = lines_of(text)
-        self.tree = ast.parse(text)
+        self.tree = parse_ast(text)
         self.exported = exported_names(self.tree)
         self.cst = parse_cst(text)
         self.wrapper = MetadataWrapper(self.cst, unsafe_skip_copy=True)

@@ -25,7 +25,8 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from ..findings import Finding
 from ..checks.tasks import BACKGROUND_TASKS
 from .base import (Attempt, Declined, Refusal, add_import, binding_names, char_col,
-                   lines_of, module_level_imports, names_used, parse_cst, refuse_all)
+                   lines_of, module_level_imports, names_used, parse_ast, parse_cst,
+                   refuse_all)
 
 PARAMETER = "background_tasks"
 _SOURCES = {path.rpartition(".")[0] for path in BACKGROUND_TASKS}
@@ -35,7 +36,7 @@ Span = tuple[int, int, int, int]  # start line, start col, end line, end col (ch
 
 def fix_background(text: str, findings: Sequence[Finding]) -> Attempt:
     """Move the discarded tasks of `findings` to the route's `BackgroundTasks`."""
-    tree = ast.parse(text)
+    tree = parse_ast(text)
     lines = lines_of(text)
     functions = {(node.name, node.lineno): node for node in ast.walk(tree)
                  if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
