@@ -146,6 +146,11 @@ def _crlf(data: bytes) -> bytes:
     return data.replace(b"\n", b"\r\n")
 
 
+def _cr(data: bytes) -> bytes:
+    """Old Mac line endings: libcst dropped the last one (found by a break session)."""
+    return data.replace(b"\n", b"\r")
+
+
 def _latin1(data: bytes) -> bytes:
     header = b"# -*- coding: latin-1 -*-\n# caf\xe9 cr\xe8me\n"
     return header + data.decode().encode("latin-1")
@@ -159,7 +164,7 @@ def _no_final_newline(data: bytes) -> bytes:
     return data.rstrip(b"\n")
 
 
-VARIANTS = {"crlf": _crlf, "latin1": _latin1, "bom": _bom,
+VARIANTS = {"crlf": _crlf, "cr": _cr, "latin1": _latin1, "bom": _bom,
             "no-final-newline": _no_final_newline}
 CHANGED_CASES = [c for c in CASES if not expected_paths(c)[0].exists()
                  or c.read_bytes() != expected_paths(c)[0].read_bytes()]

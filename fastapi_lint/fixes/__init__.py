@@ -166,7 +166,7 @@ def _describe(error: Exception) -> str:
 
 def _attempt(fixer: Fixer, text: str, targets: list[Finding]) -> Attempt:
     try:
-        return fixer(text, targets)
+        attempt = fixer(text, targets)
     except RecursionError:  # libcst and `ast` recurse: a limit, not a bug
         return Attempt(text, [Refusal(f, "the code is nested too deeply to fix; left "
                                          "alone") for f in targets])
@@ -176,3 +176,13 @@ def _attempt(fixer: Fixer, text: str, targets: list[Finding]) -> Attempt:
         logger.debug("fixer failure", exc_info=True)
         return Attempt(text, [Refusal(f, "internal error in the fix; left alone")
                               for f in targets])
+    return dataclasses.replace(attempt, text=_ending_kept(text, attempt.text))
+
+
+def _ending_kept(before: str, after: str) -> str:
+    """`after` ending with a line ending when `before` did: libcst drops a final lone
+    `\r` (a file with old Mac line endings) when it prints a module."""
+    ending = next((e for e in ("\r\n", "\r", "\n") if before.endswith(e)), "")
+    if ending and after and not after.endswith(("\r", "\n")):
+        return after + ending
+    return after
