@@ -167,34 +167,64 @@ def _fix(job: Job, src: source.Source, findings: list[Finding],
 
     outcome = fixes.fix_text(src.text, lambda text: _check_text(text, job, src),
                              unsafe=job.unsafe)
-    for refusal in outcome.refusals:
-        col = src.char_col(refusal.finding.line, refusal.finding.col) + 1
-        result.notes.append(f"{job.display}:{refusal.finding.line}:{col}: "
-                            f"{refusal.finding.code} not fixed: {refusal.reason}")
+
+    def declined(written: Optional[source.Source]) -> None:
+        """Note each fix declined, where its finding is in the file as left on disk:
+        the fixed text when it was `written`, else the text as it was."""
+        places = _places_before(outcome.refusals, findings, fixes.finding_key) if (
+            written is None) else [(r.finding.line, r.finding.col)
+                                   for r in outcome.refusals]
+        for refusal, (line, col) in zip(outcome.refusals, places):
+            column = (written or src).char_col(line, col) + 1
+            result.notes.append(f"{job.display}:{line}:{column}: "
+                                f"{refusal.finding.code} not fixed: {refusal.reason}")
+
     if outcome.text == src.text:
+        declined(src)
         return findings, src
     try:
         new_raw = src.encode(outcome.text)
     except UnicodeEncodeError:
+        declined(None)
         result.notes.append(f"{job.display}: not fixed: the fixed text cannot be "
                             f"written in the file's encoding ({src.encoding})")
         return findings, src
     if job.mode == DIFF:
+        declined(None)
         result.diff = unified_diff(src.text, outcome.text, job.display)
         result.fixed = outcome.fixed
         return findings, src
     if not job.writable:
+        declined(None)
         result.notes.append(f"{job.display}: not fixed: it is a symbolic link to a "
                             "file outside the paths given")
         return findings, src
     try:
         writing.replace_file(job.real, src.raw, new_raw)
     except writing.WriteRefused as refused:
+        declined(None)
         result.notes.append(f"{job.display}: not fixed: {refused}")
         return findings, src
     result.fixed = outcome.fixed
     written = source.Source(new_raw, src.encoding, outcome.text)
+    declined(written)
     return _check_text(outcome.text, job, src), written
+
+
+def _places_before(refusals: list, findings: list[Finding],
+                   key: Any) -> list[tuple[int, int]]:
+    """Where each declined finding (found in the fixed text) was in the text before
+    the fixes: the finding with the same `key`, in order; where none matches, where it
+    is in the fixed text."""
+    before: dict[Any, list[Finding]] = {}
+    for finding in sorted(findings, key=Finding.sort_key):
+        before.setdefault(key(finding), []).append(finding)
+    places = []
+    for refusal in refusals:
+        same = before.get(key(refusal.finding))
+        finding = same.pop(0) if same else refusal.finding
+        places.append((finding.line, finding.col))
+    return places
 
 
 def unified_diff(before: str, after: str, name: str) -> str:

@@ -384,3 +384,41 @@ def test_a_fixer_failing_on_a_deep_tree_loses_no_other_file(tmp_path):
     result = run("check", "-j1", "--no-cache", "--diff", ".", cwd=tmp_path)
     assert "internal error: RecursionError" not in result.err
     assert result.code == 1 and "+++ b/other.py" in result.out
+
+
+# A fix adds two lines above the fixes it declines (`import asyncio` and a blank).
+MOVED = '''\
+import time
+from fastapi import APIRouter
+router = APIRouter()
+Y = 0
+
+async def helper():
+    time.sleep(0)
+
+@router.get("/b", status_code=200)
+async def b() -> dict:
+    global Y
+    if Y: x = "é"; time.sleep(2)
+    return {}
+'''
+
+
+@pytest.mark.parametrize("mode", ["--diff", "--fix"])
+def test_declined_fixes_are_noted_where_the_file_on_disk_has_them(mode, tmp_path):
+    """`--diff` writes nothing: its notes give the positions in the file as it is, not
+    in the fixed text (they were two lines off). `--fix` gives them in the file it
+    wrote, with columns in characters of that text (found by a break session)."""
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "p"\n')
+    (tmp_path / "main.py").write_text(MOVED, encoding="utf-8")
+    result = run("check", "--no-cache", "--select", "FBP100", mode, "main.py",
+                 cwd=tmp_path)
+    notes = [line.split(" FBP100 not fixed")[0] for line in result.err.splitlines()
+             if " not fixed: " in line]
+    after = run("check", "--no-cache", "--select", "FBP100", "main.py", cwd=tmp_path)
+    left = [line.split(" FBP100 ")[0] for line in after.out.splitlines()
+            if " FBP100 " in line]
+    if mode == "--diff":  # nothing written: the fixable call on line 7 stays too
+        assert notes == ["main.py:12:20:"] and left == ["main.py:7:5:", *notes]
+    else:
+        assert notes == left == ["main.py:14:20:"]

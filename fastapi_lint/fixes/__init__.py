@@ -58,7 +58,7 @@ def applies(finding: Finding, unsafe: bool) -> bool:
     return unsafe or rules.get(finding.code).fix == "safe"
 
 
-def _key(finding: Finding) -> tuple[str, str, str]:
+def finding_key(finding: Finding) -> tuple[str, str, str]:
     """What identifies a finding across edits that move it: code, kind, message."""
     return (*kind_of(finding), finding.message)
 
@@ -68,8 +68,8 @@ def _not_refused(targets: list[Finding],
     budget = collections.Counter(refused)
     remaining = []
     for finding in targets:
-        if budget[_key(finding)] > 0:
-            budget[_key(finding)] -= 1
+        if budget[finding_key(finding)] > 0:
+            budget[finding_key(finding)] -= 1
         else:
             remaining.append(finding)
     return remaining
@@ -90,8 +90,8 @@ def fix_text(text: str, check: Callable[[str], list[Finding]],
     reasons: dict[tuple[str, str, str], list[str]] = collections.defaultdict(list)
 
     def decline(finding: Finding, reason: str) -> None:
-        refused[_key(finding)] += 1
-        reasons[_key(finding)].append(reason)
+        refused[finding_key(finding)] += 1
+        reasons[finding_key(finding)].append(reason)
 
     for _ in range(_ROUNDS):
         # What was declined is offered again after a round that changed the text: an
@@ -133,7 +133,7 @@ def fix_text(text: str, check: Callable[[str], list[Finding]],
     refusals = []
     used: collections.Counter = collections.Counter()
     for finding in sorted(after, key=Finding.sort_key):
-        key = _key(finding)
+        key = finding_key(finding)
         if applies(finding, unsafe) and used[key] < len(reasons.get(key, ())):
             refusals.append(Refusal(finding, reasons[key][used[key]]))
             used[key] += 1
