@@ -473,6 +473,16 @@ def test_work_counter_sees_quadratic_work():
     assert _ratio(quadratic, "", 300) > 3
 
 
+def _longest(parses) -> int:
+    """The largest size from 1 to 50,000 for which `parses(size)` holds (it holds up
+    to some size and not beyond)."""
+    low, high = 1, 50_000
+    while low < high:
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if parses(middle) else (low, middle - 1)
+    return low
+
+
 def _deepest_sum() -> int:
     """The longest `n + n + ...` this Python parses from the caller's depth."""
     def parses(terms: int) -> bool:
@@ -482,11 +492,7 @@ def _deepest_sum() -> int:
             return False
         return True
 
-    low, high = 1, 50_000
-    while low < high:
-        middle = (low + high + 1) // 2
-        low, high = (middle, high) if parses(middle) else (low, middle - 1)
-    return low
+    return _longest(parses)
 
 
 def test_a_module_the_index_parses_from_deep_in_a_check_gets_the_same_room(tmp_path):
@@ -524,11 +530,7 @@ def _deepest_attribute_chain() -> int:
             return False
         return True
 
-    low, high = 1, 50_000
-    while low < high:
-        middle = (low + high + 1) // 2
-        low, high = (middle, high) if parses(middle) else (low, middle - 1)
-    return low
+    return _longest(parses)
 
 
 def test_a_fix_in_a_file_nested_as_deep_as_parses_is_made_or_declined_with_a_note(
