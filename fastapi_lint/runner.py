@@ -163,68 +163,52 @@ def _fix(job: Job, src: source.Source, findings: list[Finding],
          result: FileResult) -> tuple[list[Finding], source.Source]:
     """Fix the file (or diff it); the findings left and the source they refer to."""
     from . import fixes  # libcst is only loaded when fixing
-    from .fixes import writing
 
     outcome = fixes.fix_text(src.text, lambda text: _check_text(text, job, src),
                              unsafe=job.unsafe)
-
-    def declined(written: Optional[source.Source]) -> None:
-        """Note each fix declined, where its finding is in the file as left on disk:
-        the fixed text when it was `written`, else the text as it was."""
-        places = _places_before(outcome.refusals, findings, fixes.finding_key) if (
-            written is None) else [(r.finding.line, r.finding.col)
-                                   for r in outcome.refusals]
-        for refusal, (line, col) in zip(outcome.refusals, places):
-            column = (written or src).char_col(line, col) + 1
-            result.notes.append(f"{job.display}:{line}:{column}: "
-                                f"{refusal.finding.code} not fixed: {refusal.reason}")
-
     if outcome.text == src.text:
-        declined(src)
+        written: Optional[source.Source] = src
+        problem = None
+    else:
+        written, problem = _apply(job, src, outcome, result)
+    # Each fix declined is noted where its finding is in the file as left on disk.
+    refusals = outcome.refusals
+    places = ([(r.finding.line, r.finding.col) for r in refusals] if written is not None
+              else fixes.places_before(refusals, findings))
+    for refusal, (line, col) in zip(refusals, places):
+        column = (written or src).char_col(line, col) + 1
+        result.notes.append(f"{job.display}:{line}:{column}: "
+                            f"{refusal.finding.code} not fixed: {refusal.reason}")
+    if problem is not None:
+        result.notes.append(f"{job.display}: not fixed: {problem}")
+    if written is None or written is src:
         return findings, src
-    try:
-        new_raw = src.encode(outcome.text)
-    except UnicodeEncodeError:
-        declined(None)
-        result.notes.append(f"{job.display}: not fixed: the fixed text cannot be "
-                            f"written in the file's encoding ({src.encoding})")
-        return findings, src
-    if job.mode == DIFF:
-        declined(None)
-        result.diff = unified_diff(src.text, outcome.text, job.display)
-        result.fixed = outcome.fixed
-        return findings, src
-    if not job.writable:
-        declined(None)
-        result.notes.append(f"{job.display}: not fixed: it is a symbolic link to a "
-                            "file outside the paths given")
-        return findings, src
-    try:
-        writing.replace_file(job.real, src.raw, new_raw)
-    except writing.WriteRefused as refused:
-        declined(None)
-        result.notes.append(f"{job.display}: not fixed: {refused}")
-        return findings, src
-    result.fixed = outcome.fixed
-    written = source.Source(new_raw, src.encoding, outcome.text)
-    declined(written)
     return _check_text(outcome.text, job, src), written
 
 
-def _places_before(refusals: list, findings: list[Finding],
-                   key: Any) -> list[tuple[int, int]]:
-    """Where each declined finding (found in the fixed text) was in the text before
-    the fixes: the finding with the same `key`, in order; where none matches, where it
-    is in the fixed text."""
-    before: dict[Any, list[Finding]] = {}
-    for finding in sorted(findings, key=Finding.sort_key):
-        before.setdefault(key(finding), []).append(finding)
-    places = []
-    for refusal in refusals:
-        same = before.get(key(refusal.finding))
-        finding = same.pop(0) if same else refusal.finding
-        places.append((finding.line, finding.col))
-    return places
+def _apply(job: Job, src: source.Source, outcome: Any,
+           result: FileResult) -> tuple[Optional[source.Source], Optional[str]]:
+    """Write the fixed text (or diff it): (what the file now holds, None when it was
+    not written; why it could not be written, if so)."""
+    from .fixes import writing
+
+    try:
+        new_raw = src.encode(outcome.text)
+    except UnicodeEncodeError:
+        return None, (f"the fixed text cannot be written in the file's encoding "
+                      f"({src.encoding})")
+    if job.mode == DIFF:
+        result.diff = unified_diff(src.text, outcome.text, job.display)
+        result.fixed = outcome.fixed
+        return None, None
+    if not job.writable:
+        return None, "it is a symbolic link to a file outside the paths given"
+    try:
+        writing.replace_file(job.real, src.raw, new_raw)
+    except writing.WriteRefused as refused:
+        return None, str(refused)
+    result.fixed = outcome.fixed
+    return source.Source(new_raw, src.encoding, outcome.text), None
 
 
 def unified_diff(before: str, after: str, name: str) -> str:
@@ -267,9 +251,14 @@ def _run_in_worker(job: Job) -> FileResult:
     later = _WORKER_LATER
     if later is None or job.mode != CHECK:
         return run_job(job)
+    return run_job(_turn(job, later), later)
+
+
+def _turn(job: Job, later: Deferral) -> Job:
+    """`job`, its turn started in `later`: summarised when an answer waits for it."""
     if later.turn(job.path) and not job.summarise:
-        job = dataclasses.replace(job, summarise=True)  # an answer waits for it
-    return run_job(job, later)
+        return dataclasses.replace(job, summarise=True)
+    return job
 
 
 def run_all(jobs: list[Job], workers: int) -> Iterator[FileResult]:
@@ -328,8 +317,7 @@ def _run_here(jobs: list[Job]) -> Iterator[FileResult]:
     queue: collections.deque[FileResult] = collections.deque()  # yielded once settled
     waiting: dict[Optional[str], list[tuple[Job, FileResult]]] = {}  # per project
     for position, job in enumerate(jobs):
-        if later.turn(job.path) and not job.summarise:
-            job = dataclasses.replace(job, summarise=True)  # an answer waits for it
+        job = _turn(job, later)
         result = run_job(job, later)
         queue.append(result)
         if result.put_off:

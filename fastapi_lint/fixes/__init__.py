@@ -63,6 +63,22 @@ def finding_key(finding: Finding) -> tuple[str, str, str]:
     return (*kind_of(finding), finding.message)
 
 
+def places_before(refusals: list[Refusal],
+                  findings: list[Finding]) -> list[tuple[int, int]]:
+    """(line, col) where each declined finding, found in the fixed text, was in the
+    text before the fixes: the finding of the same `finding_key`, in order; where none
+    matches, where it is in the fixed text."""
+    before: dict[tuple[str, str, str], list[Finding]] = {}
+    for finding in sorted(findings, key=Finding.sort_key):
+        before.setdefault(finding_key(finding), []).append(finding)
+    places = []
+    for refusal in refusals:
+        same = before.get(finding_key(refusal.finding))
+        finding = same.pop(0) if same else refusal.finding
+        places.append((finding.line, finding.col))
+    return places
+
+
 def _not_refused(targets: list[Finding],
                  refused: collections.Counter) -> list[Finding]:
     budget = collections.Counter(refused)
