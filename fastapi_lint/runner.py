@@ -90,6 +90,8 @@ def _filtered(tree: ast.Module, src: source.Source, job: Job,
     found = [f for f in found if f.code in job.selected]
     for item in later.put_off if later is not None else ():
         _place(item, src, tree, job)
+    if not found:
+        return found  # most files: their lines are never split
     return list(noqa.filter_findings(found, src.lines, tree=tree))
 
 
@@ -132,7 +134,7 @@ def run_job(job: Job, later: Optional[Deferral] = None) -> FileResult:
     result = FileResult(job.path, job.display)
     try:
         src = source.read(job.path)
-        result.lines = len(src.lines)
+        result.lines = src.line_count
         tree = source.parse(src, job.path)
     except source.SourceError as error:
         col = error.col + 1 if error.col is not None else None
@@ -151,7 +153,7 @@ def run_job(job: Job, later: Optional[Deferral] = None) -> FileResult:
         findings, src = _fix(job, src, findings, result)
     result.findings = findings
     result.columns = _columns(findings, src)
-    result.lines = len(src.lines)
+    result.lines = src.line_count
     return result
 
 

@@ -53,6 +53,14 @@ class Source:
         """The physical lines, each with its own line ending, as Python splits them."""
         return split_lines(self.text)
 
+    @property
+    def line_count(self) -> int:
+        """`len(self.lines)`, counted without making the lines: most files are
+        checked without a finding, and need no line of their own."""
+        text = self.text
+        ends = text.count("\n") + text.count("\r") - text.count("\r\n")
+        return ends + (1 if text and text[-1] not in "\r\n" else 0)
+
     def encode(self, text: str) -> bytes:
         """`text` in this file's encoding (with its BOM when it had one)."""
         return text.encode(self.encoding)

@@ -12,7 +12,7 @@ from fastapi_lint.context import FileContext
 from fastapi_lint.findings import Finding
 from fastapi_lint.noqa import filter_findings
 from fastapi_lint.options import Settings
-from fastapi_lint.source import split_lines
+from fastapi_lint.source import Source, split_lines
 
 from test_partition import _sources
 
@@ -223,3 +223,16 @@ def test_noqa_reads_lone_carriage_returns_as_flake8_does():
     assert list(filter_findings([_finding(2)], lines, tree=ast.parse(text))) == []
     assert list(filter_findings([_finding(4)], lines, tree=ast.parse(text))) == [
         _finding(4)]
+
+
+@pytest.mark.parametrize("text", [
+    "", "\n", "x = 1", "x = 1\n", "a\r\nb\r\n", "a\rb\r", "a\rb", "a\r\n\rb\n\nc",
+    "x = '\f'\n", "s = '\u2028'\ny = 2", "\r", "\r\n", "a\n\r\n\r",
+])
+def test_a_files_line_count_is_its_number_of_lines_without_splitting(text):
+    # The command counts lines for its summary without making them (most files have
+    # no finding, whose `noqa` would need them): the count is `len(lines)`, with only
+    # `\r\n`, `\r` and `\n` ending a line, as the interpreter reads it.
+    src = Source(text.encode("utf-8"), "utf-8", text)
+    assert src.line_count == len(split_lines(text))
+    assert "lines" not in vars(src)  # counted, not split
