@@ -241,13 +241,16 @@ class FileContext:
         return self._project_index
 
     def deferrable(self, index: ProjectIndex, function: Callable[..., Iterable[Finding]],
-                   arguments: tuple, positions: Iterable[Position]) -> list[Finding]:
+                   arguments: tuple, positions: Iterable[Position],
+                   alike: bool = False) -> list[Finding]:
         """The findings of `function(index, *arguments)`, which reads the index and no
         tree.
 
         In a run that can wait (see `deferral`), when they need a module whose turn
         has not come, nothing now: the front end works them out after the project's
-        last file, and reports them at `positions` only.
+        last file, and reports them at `positions` only. `alike`: every answer of
+        `function` first reads the same modules (the route table), so while the
+        module that stopped the last one waits, this one is put off without trying.
         """
         later = self._later
         if later is None or index.root is None or index.set_apart or (
@@ -255,10 +258,16 @@ class FileContext:
             return list(function(index, *arguments))
         from .project.index import Unsummarised
 
+        stopped = later.stopped.get((function, index.root)) if alike else None
+        if stopped is not None and later.later(stopped):
+            later.defer(function, arguments, positions, index.root, stopped)
+            return []
         try:
             with index.deferring(later.later):
                 return list(function(index, *arguments))
         except Unsummarised as missing:
+            if alike:
+                later.stopped[function, index.root] = missing.path
             later.defer(function, arguments, positions, index.root, missing.path)
             return []
 

@@ -58,6 +58,9 @@ class Deferral:
         self.shared = shared
         self.wanted: set[str] = set()
         self.put_off: list[Deferred] = []
+        # (function, project root) -> the module that stopped the function's last
+        # answer, for functions whose answers all read the same modules first
+        self.stopped: dict[tuple[Callable[..., Iterable[Finding]], str], str] = {}
 
     def later(self, path: str) -> bool:
         """Whether the run checks `path` later (its turn has not come)."""

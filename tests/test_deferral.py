@@ -179,3 +179,52 @@ def test_workers_hand_their_answers_to_the_main_process(shop, monkeypatch):
     assert handed.code == alone.code == 1
     assert handed.out == alone.out
     assert len(_lines(handed.out)) == 3
+
+
+def _route_module(path: str, imports: str = "") -> str:
+    return (f"from fastapi import APIRouter\n{imports}\nrouter = APIRouter()\n\n\n"
+            f'@router.get("{path}")\nasync def one():\n    return {{}}\n')
+
+
+def test_answers_that_read_the_route_table_wait_for_its_module_without_trying(
+        tmp_path, monkeypatch):
+    """`a0_routes.py` is the route table's first module and the last checked (it
+    imports the others): once `a_routes.py`'s answer stopped there, `b_routes.py`'s
+    is put off without reading the table again. Each answer is then worked out once."""
+    from fastapi_lint.checks import routes
+
+    for name, text in {
+        "pyproject.toml": '[project]\nname = "shop"\nversion = "0"\n',
+        "app/__init__.py": "",
+        "app/a0_routes.py": _route_module(
+            "/items/{item_id}/parts", "from app import a_routes, b_routes\n"),
+        "app/a_routes.py": _route_module("/items/{id}"),
+        "app/b_routes.py": _route_module("/items/{item_id}"),
+    }.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    tried: list[int] = []
+    real = routes._path_name_findings
+
+    def path_name_findings(index, found):
+        tried.append(found[0].line)
+        return real(index, found)
+
+    project_index.clear()
+    events = _events(monkeypatch)
+    monkeypatch.setattr(routes, "_path_name_findings", path_name_findings)
+    waited = run("check", "-j1", "--no-cache", "--select", "FBP303", ".", cwd=tmp_path)
+    monkeypatch.undo()
+    project_index.clear()
+    order = [name for kind, name in events if kind == "turn"]
+    assert order.index("a0_routes.py") > max(order.index("a_routes.py"),
+                                             order.index("b_routes.py"))
+    assert [kind for kind, _ in events].count("parse") == 0
+    # Tried on the turns of `a_routes.py` and `a0_routes.py`, then once for each of
+    # the two answers put off: `b_routes.py`'s turn did not read the table.
+    assert tried == [6, 7, 6, 6]
+    alone = run("check", "-j2", "--no-cache", "--select", "FBP303", ".", cwd=tmp_path)
+    project_index.clear()
+    assert waited.out == alone.out
+    assert [line.split(" ")[:2] for line in _lines(waited.out)] == [
+        ["app/a_routes.py:6:2:", "FBP303"]]

@@ -289,7 +289,9 @@ def check_path_names(ctx: FileContext) -> Iterator[Finding]:
     index, _ = ctx.project
     routes = summary.routes
     positions = [(route.line, route.col, "FBP303") for route in routes]
-    yield from ctx.deferrable(index, _path_name_findings, (routes,), positions)
+    # Every answer reads the project's route table first: they all wait for the same.
+    yield from ctx.deferrable(index, _path_name_findings, (routes,), positions,
+                              alike=True)
 
 
 def _path_name_findings(index: ProjectIndex, routes) -> Iterator[Finding]:
