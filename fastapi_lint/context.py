@@ -241,16 +241,19 @@ class FileContext:
         return self._project_index
 
     def deferrable(self, index: ProjectIndex, function: Callable[..., Iterable[Finding]],
-                   arguments: tuple, positions: Iterable[Position],
-                   alike: bool = False) -> list[Finding]:
+                   arguments: tuple, positions: Iterable[Position], alike: bool = False,
+                   looked_up: Iterable[str] = ()) -> list[Finding]:
         """The findings of `function(index, *arguments)`, which reads the index and no
         tree.
 
         In a run that can wait (see `deferral`), when they need a module whose turn
         has not come, nothing now: the front end works them out after the project's
-        last file, and reports them at `positions` only. `alike`: every answer of
-        `function` first reads the same modules (the route table), so while the
-        module that stopped the last one waits, this one is put off without trying.
+        last file, and reports them at `positions` only. Two hints put an answer off
+        without trying it, when it would stop anyway:
+        - `alike`: every answer of `function` first reads the same modules (the route
+          table), and the module that stopped the last one still waits;
+        - `looked_up`: paths the answer looks up whatever it finds, and the module a
+          lookup of one of them reads first still waits.
         """
         later = self._later
         if later is None or index.root is None or index.set_apart or (
@@ -259,17 +262,18 @@ class FileContext:
         from .project.index import Unsummarised
 
         stopped = later.stopped.get((function, index.root)) if alike else None
-        if stopped is not None and later.later(stopped):
-            later.defer(function, arguments, positions, index.root, stopped)
-            return []
         try:
             with index.deferring(later.later):
-                return list(function(index, *arguments))
+                if stopped is None or not later.later(stopped):
+                    stopped = index.waits_for(looked_up)
+                if stopped is None:
+                    return list(function(index, *arguments))
         except Unsummarised as missing:
+            stopped = missing.path
             if alike:
-                later.stopped[function, index.root] = missing.path
-            later.defer(function, arguments, positions, index.root, missing.path)
-            return []
+                later.stopped[function, index.root] = stopped
+        later.defer(function, arguments, positions, index.root, stopped)
+        return []
 
     @property
     def built_index(self) -> Optional[ProjectIndex]:

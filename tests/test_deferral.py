@@ -228,3 +228,25 @@ def test_answers_that_read_the_route_table_wait_for_its_module_without_trying(
     assert waited.out == alone.out
     assert [line.split(" ")[:2] for line in _lines(waited.out)] == [
         ["app/a_routes.py:6:2:", "FBP303"]]
+
+
+def test_an_answer_whose_lookup_would_stop_is_put_off_without_trying(shop, monkeypatch):
+    """`read_item` calls `b_helpers.slow`, and `b_helpers.py`, which a lookup of that
+    path reads first, has its turn later: the answer is tried once, when it settles."""
+    from fastapi_lint.checks import blocking
+
+    tried: list[str] = []
+    real = blocking._helper_findings
+
+    def helper_findings(index, asked):
+        tried.append(asked[0][0])
+        return real(index, asked)
+
+    project_index.clear()
+    monkeypatch.setattr(blocking, "_helper_findings", helper_findings)
+    waited = run("check", "-j1", "--no-cache", "--select", "FBP101", ".", cwd=shop)
+    monkeypatch.undo()
+    project_index.clear()
+    assert tried == ["read_item"]
+    assert [line.split(" ")[:2] for line in _lines(waited.out)] == [
+        ["app/a_routes.py:11:5:", "FBP101"], ["app/a_routes.py:12:22:", "FBP101"]]

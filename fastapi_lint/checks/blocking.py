@@ -157,7 +157,10 @@ def check_helpers(ctx: FileContext) -> Iterator[Finding]:
     if asked:
         positions = [(line, col, "FBP101")
                      for _, calls, _ in asked for _, line, col in calls]
-        yield from ctx.deferrable(index, _helper_findings, (asked,), positions)
+        # The answer looks up every call's path: it waits while one of them does.
+        yield from ctx.deferrable(index, _helper_findings, (asked,), positions,
+                                  looked_up=[path for _, calls, _ in asked
+                                             for path, _, _ in calls])
 
 
 def _helper_findings(index, asked) -> Iterator[Finding]:

@@ -363,7 +363,14 @@ class ProjectIndex:
             return target
 
     def _lookup(self, path: str, depth: int) -> Optional[Target]:
-        if depth > 8 or path.split(".", 1)[0] not in self.heads:
+        if depth > 8:
+            return None
+        found = self._first_module(path)
+        return self._in_module(*found, depth) if found is not None else None
+
+    def _first_module(self, path: str) -> Optional[tuple[str, list[tuple[str, str]]]]:
+        """(the module a lookup of `path` reads first, the rest of the path in it)."""
+        if path.split(".", 1)[0] not in self.heads:
             return None
         tokens = _tokens(path)
         for cut in range(len(tokens) - 1, 0, -1):
@@ -371,7 +378,22 @@ class ProjectIndex:
                 continue
             file = self.modules.get(".".join(name for name, _ in tokens[:cut]))
             if file is not None:
-                return self._in_module(file, tokens[cut:], depth)
+                return file, tokens[cut:]
+        return None
+
+    def waits_for(self, paths: Iterable[str]) -> Optional[str]:
+        """Inside `deferring`: a module with no summary yet, checked later, that the
+        lookup of one of `paths` reads first (so a question asking them all would stop
+        there); None when there is none."""
+        later = self._later
+        if later is None or self.root is None:
+            return None
+        for path in paths:
+            found = self._first_module(path)
+            if found is not None and found[0] not in self._summaries:
+                full = os.path.join(self.root, found[0])
+                if later(full):
+                    return full
         return None
 
     def _in_module(self, file: str, rest: list[tuple[str, str]], depth: int):
