@@ -265,7 +265,7 @@ class FileContext:
         try:
             with index.deferring(later.later):
                 if stopped is None or not later.later(stopped):
-                    stopped = index.waits_for(looked_up)
+                    stopped = index.waits_for(looked_up, cached=later.shared)
                 if stopped is None:
                     return list(function(index, *arguments))
         except Unsummarised as missing:

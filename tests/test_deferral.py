@@ -17,6 +17,7 @@ import pytest
 from clirun import run
 from fastapi_lint import runner
 from fastapi_lint.deferral import Deferral
+from fastapi_lint.options import Settings
 from fastapi_lint.project import index as project_index
 
 # Checked in this order (by name), `app/a_routes.py` asks about `app/b_helpers.py`
@@ -250,3 +251,24 @@ def test_an_answer_whose_lookup_would_stop_is_put_off_without_trying(shop, monke
     assert tried == ["read_item"]
     assert [line.split(" ")[:2] for line in _lines(waited.out)] == [
         ["app/a_routes.py:11:5:", "FBP101"], ["app/a_routes.py:12:22:", "FBP101"]]
+
+
+def test_what_a_lookup_reads_first_waits_unless_the_cache_has_it(shop):
+    """`waits_for` names the module a lookup would stop at. A worker looks in the
+    cache first (another worker may have cached the module); one process need not."""
+    helpers = str(shop / "app" / "b_helpers.py")
+    paths = ["app.b_helpers.slow", "fastapi.APIRouter"]
+    project_index.clear()
+    project = project_index.build(str(shop), Settings())
+    with project.deferring(lambda path: path == helpers):
+        assert project.waits_for(paths, cached=False) == helpers
+        assert project.waits_for(paths) == helpers  # nothing cached yet
+    assert project.waits_for(paths) is None  # not deferring: nothing waits
+    project.summary("app/b_helpers.py")  # parsed, summarised and cached
+    project.cache.flush()
+    again = project_index.build(str(shop), Settings())
+    with again.deferring(lambda path: path == helpers):
+        assert again.waits_for(paths, cached=False) == helpers
+        assert again.waits_for(paths) is None  # read from the cache
+        assert again.waits_for(["app.a_routes.read_item"]) is None  # not waited for
+    project_index.clear()

@@ -88,6 +88,7 @@ class ProjectIndex:
         self._summaries: dict[str, Optional[ModuleSummary]] = {}
         # Each answer held as a plain tuple, which the cycle collector stops tracking.
         self._lookups: dict[str, tuple[Optional[tuple[str, str, str]], Kept]] = {}
+        self._firsts: dict[str, Optional[str]] = {}  # path -> `_first_module` file
         self._chains: dict[Key, Optional[tuple[str, ...]]] = {}
         self._chain_reads: dict[Key, Kept] = {}
         self._routes: Optional[list[tuple[str, RouteInfo]]] = None
@@ -130,6 +131,7 @@ class ProjectIndex:
             self.modules.setdefault(summary.module, file)
             self.heads = self.heads | {summary.module.split(".")[0]}
             self._lookups.clear()
+            self._firsts.clear()
             self._routes = None
             self._memo.clear()
 
@@ -381,19 +383,36 @@ class ProjectIndex:
                 return file, tokens[cut:]
         return None
 
-    def waits_for(self, paths: Iterable[str]) -> Optional[str]:
-        """Inside `deferring`: a module with no summary yet, checked later, that the
-        lookup of one of `paths` reads first (so a question asking them all would stop
-        there); None when there is none."""
+    def waits_for(self, paths: Iterable[str], cached: bool = True) -> Optional[str]:
+        """Inside `deferring`: a module with no summary, checked later, that the lookup
+        of one of `paths` reads first, so that a question asking them all would stop
+        there; None when there is none.
+
+        `cached=False` spares reading each such module to look for its summary in the
+        cache: in one process, a module still to be checked has seldom been cached (a
+        question put off then is worked out later at no more cost); a worker's modules
+        still to be checked include those other workers check, and cache.
+        """
         later = self._later
         if later is None or self.root is None:
             return None
+        firsts, summaries = self._firsts, self._summaries
         for path in paths:
-            found = self._first_module(path)
-            if found is not None and found[0] not in self._summaries:
-                full = os.path.join(self.root, found[0])
+            file = firsts.get(path, "")
+            if file == "":
+                found = self._first_module(path)
+                file = firsts[path] = found[0] if found is not None else None
+            if file is None or file in summaries:
+                continue
+            if not cached:
+                full = os.path.join(self.root, file)
                 if later(full):
                     return full
+                continue
+            try:
+                self.summary(file)  # what the lookup does first
+            except Unsummarised as missing:
+                return missing.path
         return None
 
     def _in_module(self, file: str, rest: list[tuple[str, str]], depth: int):
