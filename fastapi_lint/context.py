@@ -262,9 +262,11 @@ class FileContext:
         from .project.index import Unsummarised
 
         stopped = later.stopped.get((function, index.root)) if alike else None
+        if stopped is not None and not later.later(stopped):
+            stopped = None  # its turn came: the next answer may get further
         try:
             with index.deferring(later.later):
-                if stopped is None or not later.later(stopped):
+                if stopped is None:
                     stopped = index.waits_for(looked_up, cached=later.shared)
                 if stopped is None:
                     return list(function(index, *arguments))
