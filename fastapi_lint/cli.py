@@ -234,7 +234,7 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         else:
             results = _run_in_dependency_order(jobs, workers)
     for result in results:
-        result.findings, result.columns = _sorted(result)
+        runner.sort_findings(result)
     problems = [(display_path(path, cwd), message) for path, message in found.problems]
     outcome = report.Report(results, project_root(cwd), problems, mode,
                             args.unsafe_fixes)
@@ -311,12 +311,6 @@ def _run_in_dependency_order(jobs: list[runner.Job],
     for position, result in zip(ordering, runner.run_all(ordered, workers)):
         results[position] = result
     return results  # type: ignore[return-value]
-
-
-def _sorted(result: runner.FileResult):
-    pairs = sorted(zip(result.findings, result.columns),
-                   key=lambda pair: pair[0].sort_key())
-    return [p[0] for p in pairs], [p[1] for p in pairs]
 
 
 def _emit(outcome: report.Report, args: argparse.Namespace, out: TextIO,

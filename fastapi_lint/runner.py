@@ -330,9 +330,7 @@ def _run_here(jobs: list[Job]) -> Iterator[FileResult]:
                 index.forget(job.project_root)  # before the yield: the caller may stop
         while queue and not queue[0].put_off:
             yield queue.popleft()
-    for entries in waiting.values():  # none: each project settles after its last file
-        _settle(entries)
-    yield from queue
+    yield from queue  # none: each project settles after its last file
 
 
 def _settle(entries: list[tuple[Job, FileResult]]) -> None:
@@ -360,10 +358,15 @@ def _settle(entries: list[tuple[Job, FileResult]]) -> None:
                     engine.report_internal_error(
                         "a project rule", job.path,
                         ValueError(f"{finding.code} at an undeclared position"))
-        pairs = sorted(zip(result.findings, result.columns),
-                       key=lambda pair: pair[0].sort_key())
-        result.findings = [finding for finding, _ in pairs]
-        result.columns = [columns for _, columns in pairs]
+        sort_findings(result)
+
+
+def sort_findings(result: FileResult) -> None:
+    """Put a result's findings in order, each with its columns."""
+    pairs = sorted(zip(result.findings, result.columns),
+                   key=lambda pair: pair[0].sort_key())
+    result.findings = [finding for finding, _ in pairs]
+    result.columns = [columns for _, columns in pairs]
 
 
 def default_workers() -> int:

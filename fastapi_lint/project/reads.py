@@ -9,7 +9,7 @@ in the results, once rather than a thousand times.
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Optional, Union
+from typing import Any, Container, Iterator, Optional, Union
 
 # (file relative to the project root, part of its summary): `f:<qualname>` (a function,
 # or its absence), `c:<qualname>` (a class), `e:<name>` (a re-export), `a:<name>` (an
@@ -56,18 +56,7 @@ class Reads:
         process hands its reads to the main process pickled)."""
         position: dict[int, int] = {}
         order: list[Reads] = []
-        entered: set[int] = set()
-        stack: list[tuple[Reads, bool]] = [(self, False)]
-        while stack:  # post-order without recursion, as `Table.number`
-            reads, ready = stack.pop()
-            if id(reads) in position:
-                continue
-            if not ready:
-                entered.add(id(reads))
-                stack.append((reads, True))
-                stack.extend((group, False) for group in reads.groups.values()
-                             if id(group) not in entered)
-                continue
+        for reads in post_order(self, position):
             position[id(reads)] = len(order)
             order.append(reads)
         rows = [(reads.parts, [position[id(group)] for group in reads.groups.values()
@@ -172,22 +161,33 @@ class Table:
         """The position of a kept answer, numbering what it uses first."""
         if id(top) in self._ids:
             return self._ids[id(top)]
-        stack: list[tuple[Reads, bool]] = [(top, False)]
-        while stack:  # post-order without recursion: answers can nest deeply
-            reads, ready = stack.pop()
-            if id(reads) in self._ids:
-                continue
-            if not ready:
-                stack.append((reads, True))
-                stack.extend((group, False) for group in reads.groups.values()
-                             if id(group) not in self._ids)
-                continue
+        for reads in post_order(top, self._ids):
             self._ids[id(reads)] = len(self.rows)
             self._held.append(reads)
             self.rows.append({"parts": by_file(reads.parts),
                               "groups": sorted({self._ids[id(group)]
                                                 for group in reads.groups.values()})})
         return self._ids[id(top)]
+
+
+
+def post_order(top: Reads, numbered: Container[int]) -> Iterator[Reads]:
+    """`top` and the kept answers it reaches that `numbered` (ids) lacks, each after
+    the answers it uses, without recursion: answers nest one level per step of a call
+    chain. The caller numbers each answer before taking the next."""
+    entered: set[int] = set()
+    stack: list[tuple[Reads, bool]] = [(top, False)]
+    while stack:
+        reads, ready = stack.pop()
+        if id(reads) in numbered:
+            continue
+        if not ready:
+            entered.add(id(reads))
+            stack.append((reads, True))
+            stack.extend((group, False) for group in reads.groups.values()
+                         if id(group) not in numbered and id(group) not in entered)
+            continue
+        yield reads
 
 
 def by_file(parts: set[Read], own: Optional[str] = None) -> dict[str, list[str]]:
