@@ -38,7 +38,7 @@ from . import __version__, rules
 from .findings import Finding
 from .project import discover
 from .project import reads as reads_table
-from .project.cache import _TAG, CACHE_DIR, _write_once
+from .project.cache import _TAG, CACHE_DIR, _remove, _write_once, sweep
 
 logger = logging.getLogger(__name__)
 
@@ -259,11 +259,16 @@ class Project:
             _write_once(os.path.join(folder, ".gitignore"),
                         "# created by fastapi-lint\n*\n")
             _write_once(os.path.join(folder, "CACHEDIR.TAG"), _TAG)
+            sweep(folder)
             handle, temporary = tempfile.mkstemp(dir=folder, prefix=".results-")
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                # `dumps` encodes in one C call; `dump` writes piece by piece.
-                out.write(json.dumps(data, separators=(",", ":")))
-            os.replace(temporary, os.path.join(folder, FILE))
+            try:
+                with os.fdopen(handle, "w", encoding="utf-8") as out:
+                    # `dumps` encodes in one C call; `dump` writes piece by piece.
+                    out.write(json.dumps(data, separators=(",", ":")))
+                os.replace(temporary, os.path.join(folder, FILE))
+            except BaseException:  # a full disk, say: no half-written file stays
+                _remove(temporary)
+                raise
         except OSError as error:
             logger.debug("fastapi-lint: results not kept in %s: %s", folder, error)
 

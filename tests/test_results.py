@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import shutil
+import time
 from pathlib import Path
 from typing import Optional
 
@@ -14,7 +16,7 @@ from clirun import program, run
 from fastapi_lint import runner
 from fastapi_lint.project import index
 from fastapi_lint.project.reads import _INLINE, Reads, Table, load
-from fastapi_lint.project.cache import CACHE_DIR
+from fastapi_lint.project.cache import CACHE_DIR, STALE_SECONDS
 from fastapi_lint.results import FILE
 from harness import FIXTURES
 
@@ -528,3 +530,47 @@ def test_the_command_leaves_no_cycles_cold_or_warm(root, monkeypatch):
     index.clear()
     assert cold.code == 1 and warm.out == cold.out
     assert garbage == [0, 0]
+
+
+def _plant(folder: Path, name: str, age: float) -> Path:
+    """A file as a process killed while writing leaves it, `age` seconds old."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_bytes(b'{"half": ')
+    then = time.time() - age
+    os.utime(path, (then, then))
+    return path
+
+
+def test_temporary_files_left_by_a_killed_run_are_swept(root):
+    base = root / CACHE_DIR
+    old_results = _plant(base, ".results-abc123_x", STALE_SECONDS + 60)
+    new_results = _plant(base, ".results-def456", 5)  # another run writing it now
+    lookalike = _plant(base, ".results-old.bak", STALE_SECONDS + 60)  # not our name
+    first = program("check", "-j1", ".", cwd=root)
+    assert first.code == 1, first.err
+    packs = next(base.glob("index-*"))
+    old_pack = _plant(packs, "pack-0-k9z_a1b2.tmp", STALE_SECONDS + 60)
+    new_pack = _plant(packs, "pack-0-zz99yy88.tmp", 5)
+    helpers = root / "shop" / "orders" / "helpers.py"  # a new summary: a pack written
+    helpers.write_text(helpers.read_text() + "\n\ndef added():\n    pass\n")
+    second = program("check", "-j1", ".", cwd=root)
+    assert second.code == 1, second.err
+    assert not old_results.exists() and not old_pack.exists()
+    assert new_results.exists() and new_pack.exists() and lookalike.exists()
+    assert json.loads((base / FILE).read_text())["files"]  # the results were written
+
+
+def test_results_that_cannot_be_written_leave_no_temporary_file(root, monkeypatch):
+    from fastapi_lint import results
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(results.os, "replace", full)
+    index.clear()
+    outcome = run("check", "-j1", ".", cwd=root)
+    assert outcome.code == 1 and "FBP101" in outcome.out
+    assert not (root / CACHE_DIR / FILE).exists()
+    assert list((root / CACHE_DIR).glob(".results-*")) == []
+    index.clear()

@@ -10,13 +10,14 @@ A process keeps the summaries it makes and writes them as a pack when they reach
 `PACK_BYTES`, when its index of the project is let go, when the cache object is
 collected and when the process ends (flake8's worker processes included). A pack is
 written to a temporary file and moved into place with `os.replace`, so a reader never
-sees half of one, and processes writing at once never share a file. On its first
-look-up a reader notes where every entry of the packs is, and on a miss, where those of
-the packs written since are (at most every `RESCAN` seconds); it reads an entry when
-asked for it. Of two entries for one digest, the newer pack's wins. When more than
-`MAX_PACKS` packs pile up, a process done with the project merges them into one. An
-entry that cannot be read back as a summary (corrupt, foreign, from another version) is
-ignored.
+sees half of one, and processes writing at once never share a file; the temporary
+file of a process killed while writing is removed by a later writer once it is an hour
+old. On its first look-up a reader notes where every entry of the packs is, and on a
+miss, where those of the packs written since are (at most every `RESCAN` seconds); it
+reads an entry when asked for it. Of two entries for one digest, the newer pack's
+wins. When more than `MAX_PACKS` packs pile up, a process done with the project merges
+them into one. An entry that cannot be read back as a summary (corrupt, foreign, from
+another version) is ignored.
 """
 
 from __future__ import annotations
@@ -44,6 +45,11 @@ RESCAN = 0.25
 # More packs than this are merged into one when a process is done with a project.
 MAX_PACKS = 16
 _PACK = re.compile(r"pack-(\d+)-\w+\.jsonl")
+# The temporary files packs and the results file are written to before they are moved
+# into place (`tempfile.mkstemp` names), and how old one must be to count as left
+# behind by a process killed while writing it: writing one takes milliseconds.
+_TEMPORARY = re.compile(r"pack-0-\w+\.tmp|\.results-\w+")
+STALE_SECONDS = 3600
 _TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
         "# This file is a cache directory tag created by fastapi-lint.\n")
 
@@ -226,6 +232,7 @@ class _Writer:
         if self._prepared:
             return
         os.makedirs(self.folder, exist_ok=True)
+        sweep(self.folder)
         _write_once(os.path.join(self.base, ".gitignore"),
                     "# created by fastapi-lint\n*\n")
         _write_once(os.path.join(self.base, "CACHEDIR.TAG"), _TAG)
@@ -344,6 +351,25 @@ def _write_pack(folder: str, lines: Iterable[bytes]) -> Optional[str]:
         _remove(temporary)
         raise
     return final
+
+
+def sweep(folder: str) -> None:
+    """Remove the temporary files in `folder` that processes killed while writing a
+    pack or the results file left behind (those older than `STALE_SECONDS`)."""
+    stale = time.time() - STALE_SECONDS
+    try:
+        with os.scandir(folder) as listing:
+            for entry in listing:
+                if _TEMPORARY.fullmatch(entry.name) is None:
+                    continue
+                try:
+                    if (entry.is_file(follow_symlinks=False)
+                            and entry.stat(follow_symlinks=False).st_mtime < stale):
+                        os.remove(entry.path)
+                except OSError:
+                    continue  # gone meanwhile, or not ours to remove
+    except OSError:
+        pass
 
 
 def _write_once(path: str, text: str) -> None:
