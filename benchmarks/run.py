@@ -10,7 +10,9 @@ measurement once, in a fresh process each, so a slow spell of a noisy machine hi
 of them alike and the ratios hold. Peak memory is the largest resident set of the
 process measured (its worker processes included), from `wait4`.
 
-Measured: the floor (read every file and `ast.parse` it, one process); flake8
+Measured: the floor (read every file and `ast.parse` it, one process), and the floor
+with one `ast.walk` over every node (the least any Python-level look at the whole tree
+costs); flake8
 `--select E,W,F -j1` with only flake8's own plugins loaded, then with fastapi-lint,
 flake8-async and flake8-bugbear each added (`flake8_only.py`; a plugin that is not
 installed is skipped, and the table says so); `fastapi-lint check` cold (cache
@@ -427,7 +429,11 @@ def build_rows(args, scratch: Path, corpus_copy: Path, apps: list[str],
     py = sys.executable
     notes = []
     rows = [Row("floor", "floor: read + `ast.parse`, one process",
-                [py, str(HERE / "floor.py"), str(file_list)], corpus_copy, files)]
+                [py, str(HERE / "floor.py"), str(file_list)], corpus_copy, files),
+            # For scale: one Python-level visit of every node, and nothing else.
+            Row("walk", "floor + one `ast.walk` over every node, one process",
+                [py, str(HERE / "floor.py"), str(file_list), "--walk"], corpus_copy,
+                files)]
     flake8 = [py, str(HERE / "flake8_only.py")]
     flake8_args = ["--isolated", "-j1", *apps]
     if "flake8" not in args.skip:
