@@ -38,7 +38,8 @@ from . import __version__, rules
 from .findings import Finding
 from .project import discover
 from .project import reads as reads_table
-from .project.cache import _TAG, CACHE_DIR, _remove, _write_once, sweep
+from .project.cache import (_TAG, CACHE_DIR, STALE_RESULTS, _remove, _write_once,
+                            open_regular, sweep)
 
 logger = logging.getLogger(__name__)
 
@@ -259,7 +260,7 @@ class Project:
             _write_once(os.path.join(folder, ".gitignore"),
                         "# created by fastapi-lint\n*\n")
             _write_once(os.path.join(folder, "CACHEDIR.TAG"), _TAG)
-            sweep(folder)
+            sweep(folder, STALE_RESULTS)
             handle, temporary = tempfile.mkstemp(dir=folder, prefix=".results-")
             try:
                 with os.fdopen(handle, "w", encoding="utf-8") as out:
@@ -312,8 +313,11 @@ def _in_layout(name: str, is_dir: bool) -> bool:
 
 
 def _load(path: str) -> dict[str, Any]:
+    handle = open_regular(path)  # a FIFO there would hang a plain `open`
+    if handle is None:
+        return {}
     try:
-        with open(path, "rb") as handle:
+        with handle:
             data = json.loads(handle.read())
     except (OSError, ValueError, RecursionError, MemoryError):  # damaged: a miss
         return {}

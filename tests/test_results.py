@@ -6,6 +6,8 @@ import json
 import os
 import pickle
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Optional
@@ -545,19 +547,25 @@ def _plant(folder: Path, name: str, age: float) -> Path:
 def test_temporary_files_left_by_a_killed_run_are_swept(root):
     base = root / CACHE_DIR
     old_results = _plant(base, ".results-abc123_x", STALE_SECONDS + 60)
-    new_results = _plant(base, ".results-def456", 5)  # another run writing it now
-    lookalike = _plant(base, ".results-old.bak", STALE_SECONDS + 60)  # not our name
+    new_results = _plant(base, ".results-def456gh", 5)  # another run writing it now
     first = program("check", "-j1", ".", cwd=root)
     assert first.code == 1, first.err
     packs = next(base.glob("index-*"))
     old_pack = _plant(packs, "pack-0-k9z_a1b2.tmp", STALE_SECONDS + 60)
     new_pack = _plant(packs, "pack-0-zz99yy88.tmp", 5)
+    # Names fastapi-lint never gives, or gives in the other folder: not its to remove.
+    others = [_plant(folder, name, STALE_SECONDS + 60) for folder, name in (
+        (base, ".results-old.bak"), (base, ".results-abcdefg"),
+        (base, ".results-\u00e9bcdefgh"), (base, "pack-0-k9z_a1b2.tmp"),
+        (packs, ".results-abc123_x"), (packs, "pack-1-k9z_a1b2.tmp"),
+        (packs, "pack-0-k9z_a1b2.tmpx"))]
     helpers = root / "shop" / "orders" / "helpers.py"  # a new summary: a pack written
     helpers.write_text(helpers.read_text() + "\n\ndef added():\n    pass\n")
     second = program("check", "-j1", ".", cwd=root)
     assert second.code == 1, second.err
     assert not old_results.exists() and not old_pack.exists()
-    assert new_results.exists() and new_pack.exists() and lookalike.exists()
+    assert new_results.exists() and new_pack.exists()
+    assert all(path.exists() for path in others)
     assert json.loads((base / FILE).read_text())["files"]  # the results were written
 
 
@@ -574,3 +582,17 @@ def test_results_that_cannot_be_written_leave_no_temporary_file(root, monkeypatc
     assert not (root / CACHE_DIR / FILE).exists()
     assert list((root / CACHE_DIR).glob(".results-*")) == []
     index.clear()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_in_place_of_the_results_file_is_a_miss_not_a_hang(root):
+    first = program("check", "-j1", ".", cwd=root)
+    stored = root / CACHE_DIR / FILE
+    stored.unlink()
+    os.mkfifo(stored)
+    # A real program with a time limit: a hang must fail the test, not stop the suite.
+    command = [sys.executable, "-m", "fastapi_lint.cli", "check", "-j1", "."]
+    again = subprocess.run(command, cwd=root, capture_output=True, text=True,
+                           timeout=120)
+    assert (again.returncode, again.stdout) == (first.code, first.out), again.stderr
+    assert stored.is_file()  # replaced by this run's results

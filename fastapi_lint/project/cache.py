@@ -45,10 +45,12 @@ RESCAN = 0.25
 # More packs than this are merged into one when a process is done with a project.
 MAX_PACKS = 16
 _PACK = re.compile(r"pack-(\d+)-\w+\.jsonl")
-# The temporary files packs and the results file are written to before they are moved
-# into place (`tempfile.mkstemp` names), and how old one must be to count as left
-# behind by a process killed while writing it: writing one takes milliseconds.
-_TEMPORARY = re.compile(r"pack-0-\w+\.tmp|\.results-\w+")
+# The names `tempfile.mkstemp` gives the temporary files packs and the results file
+# are written to before they are moved into place (8 of `[a-z0-9_]` after the
+# prefix), and how old one must be to count as left behind by a process killed while
+# writing it: writing one takes milliseconds.
+_STALE_PACK = re.compile(r"pack-0-[a-z0-9_]{8}\.tmp")
+STALE_RESULTS = re.compile(r"\.results-[a-z0-9_]{8}")
 STALE_SECONDS = 3600
 _TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
         "# This file is a cache directory tag created by fastapi-lint.\n")
@@ -297,13 +299,21 @@ def _lines(folder: str, name: str) -> Iterator[bytes]:
 
 
 def _open_pack(folder: str, name: str) -> Optional[BinaryIO]:
+    # None when merged away meanwhile: its entries are in a newer pack.
+    return open_regular(os.path.join(folder, name))
+
+
+def open_regular(path: str) -> Optional[BinaryIO]:
+    """`path` opened for reading when it is a regular file, else None (gone, a link, a
+    folder, a FIFO or a device: a cache file never is one, and a FIFO would hang the
+    reader)."""
     try:
-        # Not blocking on a FIFO nor following a link put there since the listing.
+        # Not blocking on a FIFO nor following a link put there.
         flags = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
                  | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
-        handle = open(os.open(os.path.join(folder, name), flags), "rb")
+        handle = open(os.open(path, flags), "rb")
     except OSError:
-        return None  # merged away meanwhile: its entries are in a newer pack
+        return None
     try:
         if stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
             return handle
@@ -353,14 +363,14 @@ def _write_pack(folder: str, lines: Iterable[bytes]) -> Optional[str]:
     return final
 
 
-def sweep(folder: str) -> None:
-    """Remove the temporary files in `folder` that processes killed while writing a
-    pack or the results file left behind (those older than `STALE_SECONDS`)."""
+def sweep(folder: str, names: re.Pattern = _STALE_PACK) -> None:
+    """Remove the temporary files of `names` in `folder` that processes killed while
+    writing left behind (those older than `STALE_SECONDS`): by default, packs'."""
     stale = time.time() - STALE_SECONDS
     try:
         with os.scandir(folder) as listing:
             for entry in listing:
-                if _TEMPORARY.fullmatch(entry.name) is None:
+                if names.fullmatch(entry.name) is None:
                     continue
                 try:
                     if (entry.is_file(follow_symlinks=False)
