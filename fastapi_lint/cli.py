@@ -35,6 +35,37 @@ class UsageError(Exception):
     """A mistake on the command line; the message is shown as it is."""
 
 
+class OutputError(Exception):
+    """The report could not be written: a full disk, a file size limit."""
+
+
+class _Report:
+    """Where the report goes: a write that fails is an `OutputError` (a closed pipe
+    stays a `BrokenPipeError`), which `main` tells apart from an internal error."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self.stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise OutputError(error) from error
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise OutputError(error) from error
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
 # -- arguments --------------------------------------------------------------------
 
 def _option_flag(option: options.Option) -> str:
@@ -413,7 +444,7 @@ def _configure_logging(verbose: bool, err: TextIO):
 def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None,
          err: Optional[TextIO] = None) -> int:
     """Run the command; returns the exit status."""
-    out = out or sys.stdout
+    out = _Report(out or sys.stdout)
     err = err or sys.stderr
     parser = build_parser()
     try:
@@ -427,10 +458,18 @@ def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None,
     restore_logging = _configure_logging(getattr(args, "verbose", False), err)
     try:
         if args.command == "rules":
-            return run_rules(args, out)
-        if args.command == "explain":
-            return run_explain(args, out, err)
-        return run_check(args, out, err)
+            code = run_rules(args, out)
+        elif args.command == "explain":
+            code = run_explain(args, out, err)
+        else:
+            code = run_check(args, out, err)
+        out.flush()  # a report that cannot be written fails here, not at exit
+        return code
+    except OutputError as error:
+        err.write(f"fastapi-lint: cannot write the report: {error}\n")
+        if out.stream is sys.stdout:
+            _silence_stdout()  # what could not be written is not tried again at exit
+        return EXIT_USAGE
     except ConfigError as error:
         err.write(f"fastapi-lint: configuration error\n{error}\n")
         return EXIT_USAGE
@@ -441,7 +480,8 @@ def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None,
         err.write("fastapi-lint: interrupted\n")
         return 130
     except BrokenPipeError:
-        _silence_stdout()
+        if out.stream is sys.stdout:
+            _silence_stdout()
         return EXIT_FINDINGS
     except Exception as error:  # noqa: BLE001 - never a traceback for the user
         logger.debug("internal error", exc_info=True)

@@ -6,9 +6,12 @@ import logging
 import builtins
 import codecs
 import dataclasses
+import io
 import json
 import os
 import re
+import shutil
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -286,6 +289,65 @@ def test_missing_path_is_a_usage_error(tmp_path):
     assert result.code == 2
     assert result.err == "fastapi-lint: no such file or folder: nowhere.py\n"
     assert result.out == ""
+
+
+class _Refusing:
+    """An output that takes `allowed` characters, then fails as a full disk or a file
+    size limit does, or as a closed pipe."""
+
+    def __init__(self, allowed: int, error: OSError) -> None:
+        self.allowed, self.error, self.text = allowed, error, ""
+
+    def write(self, text: str) -> int:
+        if len(self.text) + len(text) > self.allowed:
+            raise self.error
+        self.text += text
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("form", ["text", "json", "sarif", "github"])
+def test_a_report_that_cannot_be_written_is_said_so(project, form):
+    out, err = _Refusing(40, OSError(27, "File too large")), io.StringIO()
+    previous = os.getcwd()
+    os.chdir(project)
+    try:
+        code = cli.main(["check", "--format", form], out=out, err=err)
+    finally:
+        os.chdir(previous)
+    assert code == 2
+    assert err.getvalue() == ("fastapi-lint: cannot write the report: "
+                              "[Errno 27] File too large\n")
+    # A closed pipe (`| head`) is no error: the findings' exit status stands.
+    out = _Refusing(40, BrokenPipeError(32, "Broken pipe"))
+    err = io.StringIO()
+    os.chdir(project)
+    try:
+        assert cli.main(["check", "--format", form], out=out, err=err) == 1
+    finally:
+        os.chdir(previous)
+    assert err.getvalue() == ""
+
+
+def test_the_installed_program_says_when_its_report_cannot_be_written(project,
+                                                                      tmp_path):
+    prlimit = shutil.which("prlimit")
+    if prlimit is None:
+        pytest.skip("no prlimit here")
+    script = Path(sys.executable).with_name("fastapi-lint")
+    command = [str(script)] if script.exists() else [sys.executable, "-m",
+                                                      "fastapi_lint.cli"]
+    target = tmp_path / "report.txt"
+    with open(target, "w") as report:
+        done = subprocess.run([prlimit, "--fsize=40", *command, "check", "."],
+                              cwd=project, stdout=report, stderr=subprocess.PIPE,
+                              text=True, timeout=600)
+    assert done.returncode == 2
+    assert done.stderr == ("fastapi-lint: cannot write the report: "
+                           "[Errno 27] File too large\n")
+    assert target.stat().st_size == 40
 
 
 def test_the_installed_program(project):
