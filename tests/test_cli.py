@@ -309,25 +309,15 @@ class _Refusing:
 
 
 @pytest.mark.parametrize("form", ["text", "json", "sarif", "github"])
-def test_a_report_that_cannot_be_written_is_said_so(project, form):
+def test_a_report_that_cannot_be_written_is_said_so(project, form, monkeypatch):
+    monkeypatch.chdir(project)
     out, err = _Refusing(40, OSError(27, "File too large")), io.StringIO()
-    previous = os.getcwd()
-    os.chdir(project)
-    try:
-        code = cli.main(["check", "--format", form], out=out, err=err)
-    finally:
-        os.chdir(previous)
-    assert code == 2
+    assert cli.main(["check", "--format", form], out=out, err=err) == 2
     assert err.getvalue() == ("fastapi-lint: cannot write the report: "
                               "[Errno 27] File too large\n")
     # A closed pipe (`| head`) is no error: the findings' exit status stands.
-    out = _Refusing(40, BrokenPipeError(32, "Broken pipe"))
-    err = io.StringIO()
-    os.chdir(project)
-    try:
-        assert cli.main(["check", "--format", form], out=out, err=err) == 1
-    finally:
-        os.chdir(previous)
+    out, err = _Refusing(40, BrokenPipeError(32, "Broken pipe")), io.StringIO()
+    assert cli.main(["check", "--format", form], out=out, err=err) == 1
     assert err.getvalue() == ""
 
 
