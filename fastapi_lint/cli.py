@@ -13,12 +13,13 @@ checked), 2 for a usage or configuration error, reported on stderr.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import logging
 import os
 import sys
-from typing import Any, Optional, Sequence, TextIO
+from typing import Any, Iterator, Optional, Sequence, TextIO
 
 from . import (__version__, config, engine, files, options, order, report, rules, runner,
                selection)
@@ -47,23 +48,22 @@ class _Report:
         self.stream = stream
 
     def write(self, text: str) -> int:
-        try:
+        with _writing():
             return self.stream.write(text)
-        except BrokenPipeError:
-            raise
-        except OSError as error:
-            raise OutputError(error) from error
 
     def flush(self) -> None:
-        try:
+        with _writing():
             self.stream.flush()
-        except BrokenPipeError:
-            raise
-        except OSError as error:
-            raise OutputError(error) from error
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.stream, name)
+
+@contextlib.contextmanager
+def _writing() -> Iterator[None]:
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        raise OutputError(error) from error
 
 
 # -- arguments --------------------------------------------------------------------

@@ -22,8 +22,6 @@ _BUILTINS = frozenset(dir(builtins))
 _MAX_DEPTH = 40
 _MAX_STEPS = 1000  # links followed in one expression (`a.b()[0] / c`)
 _MAX_ANNOTATION = 1000  # characters of a string annotation worth parsing
-_UNKNOWN = None
-
 
 
 class LazyAnnotation:

@@ -170,7 +170,6 @@ class Table:
         return self._ids[id(top)]
 
 
-
 def post_order(top: Reads, numbered: Container[int]) -> Iterator[Reads]:
     """`top` and the kept answers it reaches that `numbered` (ids) lacks, each after
     the answers it uses, without recursion: answers nest one level per step of a call
